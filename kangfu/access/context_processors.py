@@ -1,0 +1,9 @@
+from kangfu.access.scoping import grants_of
+
+
+def jurisdiction(request):
+    """The signed-in user's grants, for the header (who am I acting as, where)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"my_grants": grants_of(user)}

@@ -1,0 +1,259 @@
+"""A synthetic demo province: fictional places and people, valid-looking identity numbers.
+
+Division codes borrow the 52xxxx range so that the synthetic ID numbers pass GB 11643 region
+checks; every name of a place and of a person is invented. Same seed, same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from kangfu.access.choices import DepartmentKind, Level, Role
+from kangfu.access.models import Jurisdiction, User
+from kangfu.access.services import department_create, grant_create, jurisdiction_create
+from kangfu.core.models import DemoMarker
+from kangfu.people import idnumber
+from kangfu.people.models import Person
+from kangfu.people.services import PersonData, person_register
+
+DEMO_PASSWORD = "kangfu-demo-2026"
+DEMO_LOGIN_ORDER = (
+    "demo_worker",
+    "demo_officer",
+    "demo_county",
+    "demo_city",
+    "demo_province",
+    "demo_civil",
+    "demo_health",
+    "demo_admin",
+)
+
+# city code, city name, [(county code, county name, [(township code, township name)])]
+TREE = [
+    (
+        "520100",
+        "东川市",
+        [
+            (
+                "520102",
+                "城关区",
+                [("520102001", "城东街道"), ("520102002", "城西街道"), ("520102003", "新桥街道")],
+            ),
+            ("520121", "河口县", [("520121100", "河口镇"), ("520121200", "柳林乡")]),
+        ],
+    ),
+    (
+        "520200",
+        "南屏市",
+        [
+            ("520202", "南湖区", [("520202001", "南湖街道"), ("520202002", "北山街道")]),
+            ("520221", "石门县", [("520221100", "石门镇"), ("520221200", "青溪乡")]),
+        ],
+    ),
+]
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+MALE_CHARS = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林亮成建国志文斌海东振兴永"
+FEMALE_CHARS = "芳娜敏静丽艳娟霞秀英华慧巧美琳玲婷雪梅兰凤洁琴云莉萍红燕晶倩颖佳月欣怡"
+ROADS = (
+    "人民路",
+    "解放路",
+    "建设路",
+    "中山路",
+    "和平路",
+    "新华路",
+    "滨河路",
+    "文化路",
+    "青年路",
+    "胜利路",
+)
+# Places of household registration outside the demo province (region codes for ID numbers).
+OTHER_REGIONS = [
+    ("510104", "四川省成都市锦江区"),
+    ("430102", "湖南省长沙市芙蓉区"),
+    ("450103", "广西壮族自治区南宁市青秀区"),
+    ("530102", "云南省昆明市五华区"),
+]
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role: str
+    where: str
+
+
+class DemoRefused(Exception):
+    pass
+
+
+def database_is_empty() -> bool:
+    return not (User.objects.exists() or Jurisdiction.objects.exists() or Person.objects.exists())
+
+
+def build(*, seed: int = 2016, persons: int = 320) -> None:
+    """Create the demo province. Refuses a database that holds anything but demo data."""
+    existing = DemoMarker.objects.first()
+    if existing is not None:
+        raise DemoRefused(f"demo data (seed {existing.seed}) is already loaded")
+    if not database_is_empty():
+        raise DemoRefused("the database holds data that is not demo data")
+    rng = random.Random(seed)
+    with transaction.atomic():
+        DemoMarker.objects.create(seed=seed)
+        _build(rng, persons)
+
+
+def logins() -> list[Login]:
+    """The demo accounts worth trying, one per role (all share DEMO_PASSWORD)."""
+    users = User.objects.filter(username__startswith="demo_").prefetch_related(
+        "grants__jurisdiction"
+    )
+    order = {name: i for i, name in enumerate(DEMO_LOGIN_ORDER)}
+    found = [
+        Login(u.username, g.get_role_display(), g.jurisdiction.name)
+        for u in users
+        for g in u.grants.all()
+    ]
+    return sorted(found, key=lambda login: order.get(login.username, 99))
+
+
+def _user(
+    username: str, name: str, role: str, node: Jurisdiction, department=None, **extra
+) -> User:
+    user = User.objects.create_user(
+        username=username, password=DEMO_PASSWORD, display_name=name, department=department, **extra
+    )
+    grant_create(user=user, role=role, jurisdiction=node, department=department)
+    return user
+
+
+def _person_name(rng: random.Random, sex: str) -> str:
+    chars = MALE_CHARS if sex == "M" else FEMALE_CHARS
+    given = "".join(rng.choice(chars) for _ in range(rng.choice((1, 2, 2))))
+    return rng.choice(SURNAMES) + given
+
+
+def _build(rng: random.Random, persons: int) -> None:
+    nation = jurisdiction_create(code="100000", name="全国", level=Level.NATIONAL, parent=None)
+    province = jurisdiction_create(
+        code="520000", name="示范省", level=Level.PROVINCE, parent=nation
+    )
+    _user(
+        "demo_admin", "系统管理员", Role.ADMINISTRATOR, province, is_staff=True, is_superuser=True
+    )
+    _user("demo_province", "省禁毒办督导", Role.SUPERVISOR, province)
+    townships: list[tuple[Jurisdiction, Jurisdiction, list[User]]] = []
+    for city_code, city_name, counties in TREE:
+        city = jurisdiction_create(
+            code=city_code, name=city_name, level=Level.CITY, parent=province
+        )
+        city_user = _user(f"sup_{city_code}", f"{city_name}禁毒办督导", Role.SUPERVISOR, city)
+        if city_code == "520100":
+            city_user.username = "demo_city"
+            city_user.save(update_fields=["username"])
+        for county_code, county_name, towns in counties:
+            county = jurisdiction_create(
+                code=county_code, name=county_name, level=Level.COUNTY, parent=city
+            )
+            for kind, label in (
+                (DepartmentKind.ANTI_DRUG_OFFICE, "禁毒办"),
+                (DepartmentKind.CIVIL_AFFAIRS, "民政局"),
+                (DepartmentKind.HEALTH, "卫生健康局"),
+                (DepartmentKind.HUMAN_RESOURCES, "人力资源和社会保障局"),
+            ):
+                department_create(jurisdiction=county, kind=kind, name=f"{county_name}{label}")
+            sup = _user(f"sup_{county_code}", f"{county_name}禁毒办督导", Role.SUPERVISOR, county)
+            civil = _user(
+                f"civil_{county_code}",
+                f"{county_name}民政干部",
+                Role.PARTNER,
+                county,
+                department=county.departments.get(kind=DepartmentKind.CIVIL_AFFAIRS),
+            )
+            health = _user(
+                f"health_{county_code}",
+                f"{county_name}卫健干部",
+                Role.PARTNER,
+                county,
+                department=county.departments.get(kind=DepartmentKind.HEALTH),
+            )
+            if county_code == "520102":
+                for user, new in (
+                    (sup, "demo_county"),
+                    (civil, "demo_civil"),
+                    (health, "demo_health"),
+                ):
+                    user.username = new
+                    user.save(update_fields=["username"])
+            for town_code, town_name in towns:
+                town = jurisdiction_create(
+                    code=town_code, name=town_name, level=Level.TOWNSHIP, parent=county
+                )
+                first = town_code == "520102001"
+                _user(
+                    "demo_officer" if first else f"officer_{town_code}",
+                    f"{town_name}禁毒专干",
+                    Role.TOWNSHIP_OFFICER,
+                    town,
+                )
+                workers = [
+                    _user(
+                        "demo_worker" if first and n == 1 else f"worker_{town_code}_{n}",
+                        _person_name(rng, rng.choice("MF")),
+                        Role.CASEWORKER,
+                        town,
+                    )
+                    for n in (1, 2)
+                ]
+                townships.append((county, town, workers))
+    _people(rng, persons, townships)
+
+
+def _people(rng: random.Random, count: int, townships) -> None:
+    used: set[str] = set()
+    today = dt.date(2026, 11, 1)
+    created: list[Person] = []
+    for n in range(count):
+        county, town, workers = townships[n % len(townships)]
+        sex = "M" if rng.random() < 0.82 else "F"
+        birth = dt.date(1962, 1, 1) + dt.timedelta(days=rng.randrange(0, 42 * 365))
+        if rng.random() < 0.85:
+            region, hukou = county.code, f"示范省{county.parent.name}{county.name}"
+        else:
+            region, hukou = rng.choice(OTHER_REGIONS)
+        while True:
+            seq = rng.randrange(0, 500) * 2 + (1 if sex == "M" else 0)
+            number = idnumber.make(region, birth, seq)
+            if number not in used:
+                used.add(number)
+                break
+        data = PersonData(
+            name=_person_name(rng, sex),
+            sex=sex,
+            birth_date=birth,
+            id_number=number,
+            phone=f"1{rng.choice('3578')}{rng.randrange(0, 10**9):09d}",
+            hukou_place=hukou,
+            residence_place=f"示范省{county.parent.name}{county.name}{town.name}",
+            address=f"{rng.choice(ROADS)}{rng.randrange(1, 400)}号",
+        )
+        caseworker = rng.choice(workers) if rng.random() < 0.93 else None
+        person = person_register(actor=workers[0], township=town, data=data, caseworker=caseworker)
+        # Registration dates spread over three years look like a real registry.
+        person.created_at = dt.datetime.combine(
+            today - dt.timedelta(days=rng.randrange(0, 3 * 365)),
+            dt.time(9, 30),
+            tzinfo=dt.UTC,
+        )
+        person.public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+        created.append(person)
+    Person.objects.bulk_update(created, ["created_at", "public_id"])

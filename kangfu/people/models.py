@@ -1,0 +1,92 @@
+"""The confidential person registry: identity encrypted at rest, found by blind index."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kangfu.access.models import Jurisdiction
+from kangfu.access.scoping import ScopedQuerySet
+from kangfu.core.fields import EncryptedTextField
+from kangfu.people.choices import Sex
+
+
+class PersonQuerySet(ScopedQuerySet):
+    scope_path_field = "township__path"
+
+
+class Person(models.Model):
+    """One human being, registered once nationwide (unique blind index of the ID number).
+
+    ``township`` is the township that manages the record; it decides who can see it.
+    Name, former names, ID number, phone and address are AES-GCM-encrypted columns.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    township = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="persons",
+        verbose_name=_("managing township"),
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="caseload",
+        verbose_name=_("caseworker"),
+    )
+    name = EncryptedTextField(_("name"))
+    former_names = EncryptedTextField(_("former names"), blank=True, default="")
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date of birth"))
+    id_number = EncryptedTextField(_("resident ID number"))
+    id_number_index = models.CharField(max_length=64, unique=True, editable=False)
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    hukou_place = models.CharField(_("household registration place"), max_length=100)
+    residence_place = models.CharField(_("place of residence"), max_length=100, blank=True)
+    address = EncryptedTextField(_("address"), blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        constraints = [
+            models.CheckConstraint(name="person_sex_valid", condition=Q(sex__in=["M", "F"])),
+        ]
+        indexes = [models.Index(fields=["township", "-created_at"], name="person_township_recent")]
+
+    def __str__(self) -> str:
+        # Never the name: __str__ ends up in logs and admin messages.
+        return f"Person {self.public_id}"
+
+
+class PersonNameToken(models.Model):
+    """Blind-index digests of each prefix of a person's (former) names, for prefix search."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_tokens")
+    digest = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "digest"], name="name_token_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"name token of {self.person_id}"

@@ -1,0 +1,139 @@
+"""Reads of the person registry, always starting from ``Person.objects.visible_to(user)``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from kangfu.access.choices import DepartmentKind, Level, Role
+from kangfu.access.models import Jurisdiction
+from kangfu.access.scoping import (
+    CASE_STAFF_ROLES,
+    PERSON_WRITE_ROLES,
+    grants_of,
+    grants_with,
+    scope_filter,
+)
+from kangfu.people import idnumber
+from kangfu.people.models import Person, PersonNameToken
+from kangfu.people.services import id_number_index, name_prefix_digest
+
+FULL_FIELDS = (
+    "name",
+    "former_names",
+    "sex",
+    "birth_date",
+    "id_number",
+    "phone",
+    "hukou_place",
+    "residence_place",
+    "address",
+    "township",
+    "caseworker",
+)
+# What each partner department needs for its service, and no more (need-to-know).
+# Test results and case content are never part of a person record a partner can open.
+PARTNER_FIELDS: dict[str, tuple[str, ...]] = {
+    DepartmentKind.CIVIL_AFFAIRS: ("name", "sex", "phone", "residence_place", "address"),
+    DepartmentKind.HUMAN_RESOURCES: ("name", "sex", "birth_date", "phone"),
+    DepartmentKind.HEALTH: ("name", "sex", "birth_date", "phone"),
+    DepartmentKind.EDUCATION: ("name", "sex", "birth_date"),
+    DepartmentKind.PUBLIC_SECURITY: ("name", "sex", "birth_date", "id_number"),
+    DepartmentKind.JUSTICE: ("name", "sex", "birth_date", "id_number"),
+    DepartmentKind.SOCIAL_WORK: ("name", "sex", "phone"),
+    DepartmentKind.ANTI_DRUG_OFFICE: ("name", "sex"),
+}
+_ID_LIKE = re.compile(r"^\s*(\d{17}[\dxX]|\d{15})\s*$")
+
+
+@dataclass(frozen=True)
+class PersonSearch:
+    query: str = ""
+    sex: str = ""
+    township: int | None = None
+    mine: bool = False
+
+
+def is_id_query(query: str) -> bool:
+    return bool(_ID_LIKE.match(query or ""))
+
+
+def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
+    """Persons the user may see, filtered. Partners only ever get an exact ID-number match:
+    they look a person up for a service, they do not browse the registry."""
+    qs = Person.objects.visible_to(user).select_related("township", "caseworker")
+    staff = grants_with(user, CASE_STAFF_ROLES)
+    query = (search.query or "").strip()
+    if is_id_query(query):
+        try:
+            number = idnumber.parse(query, today=timezone.localdate()).value
+        except Exception:  # noqa: BLE001 - an invalid number simply matches nobody
+            return qs.none()
+        return qs.filter(id_number_index=id_number_index(number))
+    if not staff:
+        return qs.none()
+    # Partners with a staff grant elsewhere must not browse under their partner grant.
+    qs = Person.objects.visible_to(user, roles=CASE_STAFF_ROLES).select_related(
+        "township", "caseworker"
+    )
+    if query:
+        tokens = PersonNameToken.objects.filter(digest=name_prefix_digest(query))
+        qs = qs.filter(pk__in=tokens.values("person_id"))
+    if search.sex:
+        qs = qs.filter(sex=search.sex)
+    if search.township:
+        qs = qs.filter(township_id=search.township)
+    if search.mine:
+        qs = qs.filter(caseworker=user)
+    return qs
+
+
+def person_get(*, user, public_id: Any) -> Person:
+    """One visible person, or 404 — the same 404 as for an ID that does not exist."""
+    return get_object_or_404(
+        Person.objects.visible_to(user).select_related("township", "caseworker"),
+        public_id=public_id,
+    )
+
+
+def visible_fields(*, user, person: Person) -> tuple[str, ...]:
+    """The fields of ``person`` this user may see, in display order."""
+    covering = [g for g in grants_of(user) if g.jurisdiction.covers(person.township)]
+    if any(g.role in CASE_STAFF_ROLES for g in covering):
+        return FULL_FIELDS
+    allowed: set[str] = set()
+    for grant in covering:
+        if grant.role == Role.PARTNER and grant.department is not None:
+            allowed.update(PARTNER_FIELDS.get(grant.department.kind, ()))
+    return tuple(field for field in FULL_FIELDS if field in allowed)
+
+
+def can_edit(*, user, person: Person) -> bool:
+    return any(
+        g.jurisdiction.covers(person.township) for g in grants_with(user, PERSON_WRITE_ROLES)
+    )
+
+
+def townships_for(user, roles=PERSON_WRITE_ROLES) -> list[Jurisdiction]:
+    """Townships under the user's grants for ``roles`` (by default: where they may register)."""
+    condition = scope_filter(user, "path", roles)
+    if condition is None:
+        return []
+    return list(Jurisdiction.objects.filter(condition, level=Level.TOWNSHIP).order_by("path"))
+
+
+def caseload_counts(*, user) -> dict[str, int]:
+    """Figures for the home page: the user's own caseload and what their grants cover."""
+    visible = Person.objects.visible_to(user, roles=CASE_STAFF_ROLES)
+    today = timezone.localdate()
+    return visible.aggregate(
+        total=Count("pk"),
+        mine=Count("pk", filter=Q(caseworker=user)),
+        unassigned=Count("pk", filter=Q(caseworker__isnull=True)),
+        this_month=Count("pk", filter=Q(created_at__date__gte=today.replace(day=1))),
+    )

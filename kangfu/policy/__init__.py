@@ -1,0 +1,1 @@
+"""Policy packs and the pure rule engine (facts -> category with reasons). No models."""
