@@ -93,14 +93,19 @@ def person_create(request):
     townships = selectors.townships_for(request.user)
     if not townships:
         raise PermissionDenied
-    form = PersonForm(request.POST or None, townships=townships)
+    caseworker = _default_caseworker(request)
+    form = PersonForm(
+        request.POST or None,
+        townships=townships,
+        initial={"caseworker": caseworker.pk if caseworker else None},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_register(
                 actor=request.user,
                 township=form.cleaned_data["township"],
                 data=form.person_data(),
-                caseworker=form.cleaned_data.get("caseworker") or _default_caseworker(request),
+                caseworker=form.cleaned_data.get("caseworker") or caseworker,
             )
         except services.PersonAlreadyRegistered as exc:
             form.add_error("id_number", _already_registered_message(exc))
