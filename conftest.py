@@ -96,3 +96,17 @@ def people(personas, tree):
         in_a=register(personas.worker_a, tree.a, name="张伟"),
         in_b=register(personas.worker_b, tree.b, name="李娜", sex="F", birth=dt.date(1985, 12, 1)),
     )
+
+
+def sign_in(client, user):
+    """Log the test client in as ``user``, with the second factor already passed."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    # force_login: Axes needs a request to authenticate, which client.login() cannot pass.
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client

@@ -12,10 +12,13 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kangfu.access.choices import DepartmentKind, Level, Role
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.services import department_create, grant_create, jurisdiction_create
+from kangfu.access.signin.policy import second_factor_required
 from kangfu.core.models import DemoMarker
 from kangfu.people import idnumber
 from kangfu.people.models import Person
@@ -216,6 +219,26 @@ def _build(rng: random.Random, persons: int) -> None:
                 ]
                 townships.append((county, town, workers))
     _people(rng, persons, townships)
+    _second_factors(rng)
+
+
+def _second_factors(rng: random.Random) -> None:
+    """Demo accounts whose role requires TOTP get a device, so `demo --code` can sign in."""
+    for user in User.objects.filter(username__startswith="demo_"):
+        if second_factor_required(user):
+            TOTPDevice.objects.create(
+                user=user, name="demo", confirmed=True, key=f"{rng.getrandbits(160):040x}"
+            )
+
+
+def current_code(username: str) -> str:
+    """The TOTP code a demo account would read from its phone right now."""
+    if not DemoMarker.objects.exists():
+        raise DemoRefused("codes are shown only for a demo database")
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is None:
+        raise DemoRefused(f"{username} has no second factor")
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
 def _people(rng: random.Random, count: int, townships) -> None:

@@ -67,3 +67,16 @@ def test_running_it_again_with_if_empty_changes_nothing():
     call_command("demo", "--if-empty", "--persons", "30", stdout=out)
     assert "already loaded" in out.getvalue()
     assert Person.objects.count() == 30
+
+
+def test_demo_supervisors_get_a_second_factor_and_a_code_command(client):
+    demo.build(persons=10)
+    out = io.StringIO()
+    call_command("demo", "--code", "demo_county", stdout=out)
+    code = out.getvalue().strip()
+    assert len(code) == 6 and code.isdigit()
+    client.post("/login/", {"username": "demo_county", "password": demo.DEMO_PASSWORD})
+    client.post("/account/2fa/", {"token": code})
+    assert client.get("/people/").status_code == 200
+    with pytest.raises(CommandError, match="no second factor"):
+        call_command("demo", "--code", "demo_worker", stdout=io.StringIO())

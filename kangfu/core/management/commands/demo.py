@@ -18,8 +18,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Exit quietly when demo data is already loaded (used by `make demo`).",
         )
+        parser.add_argument(
+            "--code",
+            metavar="USERNAME",
+            help="Print the current two-step sign-in code of a demo account and exit.",
+        )
 
-    def handle(self, *args, seed: int, persons: int, if_empty: bool, **options):
+    def handle(self, *args, seed: int, persons: int, if_empty: bool, code: str | None, **options):
+        if code:
+            try:
+                self.stdout.write(demo.current_code(code))
+            except demo.DemoRefused as exc:
+                raise CommandError(str(exc)) from exc
+            return
         try:
             demo.build(seed=seed, persons=persons)
         except demo.DemoRefused as exc:
@@ -31,3 +42,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for login in demo.logins():
             self.stdout.write(f"  {login.username:<14} {login.role} · {login.where}")
+        self.stdout.write(
+            "Supervisors and the administrator sign in with a second step: get the code with\n"
+            "  .venv/bin/python manage.py demo --code demo_county"
+        )

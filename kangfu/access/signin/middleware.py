@@ -1,0 +1,46 @@
+"""Sign-in hardening that applies to every request."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
+
+from kangfu.access.signin.policy import needs_second_factor
+
+# Paths reachable before the second factor: signing in and out, the TOTP pages themselves,
+# static files and the language switch.
+OPEN_PREFIXES = ("/login/", "/logout/", "/account/2fa/", "/static/", "/i18n/")
+
+
+class SecondFactorMiddleware:
+    """Keeps a password-only session away from everything until TOTP is passed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(OPEN_PREFIXES) and needs_second_factor(request):
+            url = f"{reverse('access:2fa')}?{urlencode({'next': request.get_full_path()})}"
+            if request.headers.get("HX-Request"):
+                return HttpResponseClientRedirect(url)
+            return HttpResponseRedirect(url)
+        return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not set."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), payment=()")
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Pages of a signed-in user may hold personal data: never keep them in a cache.
+            response.headers["Cache-Control"] = "no-store, private"
+        return response
