@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -15,7 +16,10 @@ VAR_DIR = BASE_DIR / "var"
 
 # A developer's machine keeps generated local secrets here (git-ignored); production sets
 # real environment variables, which always win.
-load_env_file(VAR_DIR / "dev.env")
+# KANGFU_ENV_FILE="" turns this off (tests of the production defaults do).
+_env_file = os.environ.get("KANGFU_ENV_FILE", str(VAR_DIR / "dev.env"))
+if _env_file:
+    load_env_file(Path(_env_file))
 
 SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", default=False)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kangfu.access.models import Jurisdiction
 from kangfu.access.scoping import ScopedQuerySet
@@ -41,7 +42,7 @@ class Person(models.Model):
         related_name="caseload",
         verbose_name=_("caseworker"),
     )
-    name = EncryptedTextField(_("name"))
+    name = EncryptedTextField(pgettext_lazy("person", "name"))
     former_names = EncryptedTextField(_("former names"), blank=True, default="")
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("date of birth"))

@@ -132,6 +132,7 @@ def test_production_settings_hash_with_argon2_and_use_secure_cookies():
         "KANGFU_FIELD_KEYS": "k1:" + "A" * 43 + "=",
         "KANGFU_BLIND_INDEX_KEY": "B" * 43 + "=",
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "KANGFU_ENV_FILE": "",
     }
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
@@ -157,7 +158,11 @@ def test_production_settings_hash_with_argon2_and_use_secure_cookies():
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
-    env = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "KANGFU_ENV_FILE": "",
+    }
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env=env,

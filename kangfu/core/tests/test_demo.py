@@ -43,6 +43,7 @@ def test_every_synthetic_id_number_is_valid_and_unique():
         idnumber.parse(number, today=dt.date(2026, 11, 24))
 
 
+@pytest.mark.django_db(transaction=True)  # flush cannot run inside a test transaction on PG
 def test_the_same_seed_gives_the_same_data():
     demo.build(seed=7, persons=40)
     first = snapshot()
