@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "kangfu.access",
     "kangfu.people",
     "kangfu.policy",
+    "kangfu.cases",
 ]
 
 MIDDLEWARE = [
