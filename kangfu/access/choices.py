@@ -37,3 +37,66 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     PARTNER = "partner", _("Partner-department officer")
     ADMINISTRATOR = "administrator", _("System administrator")
+    # Break-glass: a narrow, time-limited emergency grant (see docs/confidentiality.md).
+    EMERGENCY_ACCESS = "emergency_access", _("Emergency access (break-glass)")
+    # Designated keeper of sealed case records (docs/cases.md): the only role that still sees
+    # a sealed case, and the one that places legal holds.
+    RECORDS_OFFICER = "records_officer", _("Records officer (sealed records)")
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Changed")
+    READ = "read", _("Opened")
+    SEARCH = "search", _("Searched the list")
+    EXPORT = "export", _("Exported")
+    PRINT = "print", _("Printed")
+    BREAK_GLASS = "break_glass", _("Emergency access opened")
+    DISCLOSE = "disclose", _("Disclosure recorded")
+    REVIEW = "review", _("Emergency access reviewed")
+
+
+class AccessPurpose(models.TextChoices):
+    """Why a record was opened. The first group is what the purpose prompt offers."""
+
+    SUPERVISION = "supervision", _("Supervision or case review")
+    HANDOVER = "handover", _("Case handover")
+    APPROVAL = "approval", _("Assessment approval")
+    STATISTICS = "statistics", _("Statistics check")
+    PERSON_REQUEST = "person_request", _("Answering the person's own request")
+    SERVICE = "service", _("Providing a referred service")
+    OTHER = "other", _("Other (explain below)")
+    # Set by the system, never chosen in the prompt.
+    CASELOAD = "caseload", _("Own caseload")
+    REGISTRATION = "registration", _("Registration")
+    EMERGENCY = "emergency", _("Emergency access")
+    SYSTEM = "system", _("System task")
+
+
+# What the purpose prompt offers, in this order.
+PROMPT_PURPOSES = (
+    AccessPurpose.SUPERVISION,
+    AccessPurpose.HANDOVER,
+    AccessPurpose.APPROVAL,
+    AccessPurpose.STATISTICS,
+    AccessPurpose.PERSON_REQUEST,
+    AccessPurpose.SERVICE,
+    AccessPurpose.OTHER,
+)
+
+
+class LegalBasis(models.TextChoices):
+    CONSENT = "consent", _("The person's written consent")
+    STATUTE = "statute", _("A provision of law or regulation")
+    REFERRAL = "referral", _("Referral for a support service")
+    TRANSFER = "transfer", _("Transfer of the case")
+
+
+class DataCategory(models.TextChoices):
+    IDENTITY = "identity", _("Identity (name, ID number, date of birth)")
+    CONTACT = "contact", _("Contact details and address")
+    MEASURES = "measures", _("Measures and their dates")
+    TESTS = "tests", _("Drug test results")
+    RISK = "risk", _("Risk category and assessments")
+    SUPPORT = "support", _("Support needs and referrals")
+    HEALTH = "health", _("Health information")

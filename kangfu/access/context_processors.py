@@ -6,4 +6,6 @@ def jurisdiction(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"my_grants": grants_of(user)}
+    grants = grants_of(user)
+    # Role codes as keys, for menu entries: {% if my_roles.supervisor %}.
+    return {"my_grants": grants, "my_roles": {g.role: True for g in grants}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -9,7 +10,15 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact, In
 from django.utils.translation import gettext_lazy as _
 
-from kangfu.access.choices import DepartmentKind, Level, Role
+from kangfu.access.choices import (
+    AccessPurpose,
+    AuditAction,
+    DataCategory,
+    DepartmentKind,
+    LegalBasis,
+    Level,
+    Role,
+)
 
 
 class Jurisdiction(models.Model):
@@ -124,3 +133,164 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.jurisdiction}"
+
+
+class AppendOnlyError(Exception):
+    """An audit row was about to be changed or removed; the log only grows."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit events cannot be updated")
+
+    def delete(self):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    def in_subtrees(self, paths):
+        """Events about records (or, for searches, by actors) under any of ``paths``."""
+        condition = Q()
+        for path in paths:
+            condition |= Q(scope_path__startswith=path)
+        return self.filter(condition) if paths else self.none()
+
+
+class AuditEvent(models.Model):
+    """One look at, or change to, a person's data. Append-only and hash-chained.
+
+    Who, what and why are *snapshots* taken at the time (role codes, jurisdiction names and
+    the record's township path), so later changes to grants or transfers do not rewrite
+    history. ``hash`` is SHA-256 over a canonical JSON form of every column but ``id`` and
+    ``hash``, including ``seq`` and ``prev_hash`` (kangfu.access.audit.canonical). Values of
+    fields are never stored, only their names.
+    """
+
+    seq = models.BigIntegerField(unique=True, editable=False)
+    occurred_at = models.DateTimeField(editable=False)
+    # The calendar day in Asia/Shanghai, stored so per-day counts need no time-zone SQL.
+    local_date = models.DateField(editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+    )
+    actor_username = models.CharField(max_length=150, editable=False)
+    actor_name = models.CharField(max_length=150, blank=True, editable=False)
+    roles = models.CharField(max_length=200, blank=True, editable=False)
+    jurisdiction = models.CharField(max_length=500, blank=True, editable=False)
+    scope_path = models.CharField(max_length=255, blank=True, editable=False)
+    action = models.CharField(max_length=20, choices=AuditAction.choices, editable=False)
+    object_type = models.CharField(max_length=40, editable=False)
+    object_id = models.CharField(max_length=64, blank=True, editable=False)
+    fields = models.JSONField(default=list, editable=False)
+    # Non-identifying facts about the event, e.g. the kind of search and the number of hits.
+    detail = models.CharField(max_length=200, blank=True, editable=False)
+    purpose = models.CharField(max_length=20, choices=AccessPurpose.choices, editable=False)
+    purpose_note = models.CharField(max_length=500, blank=True, editable=False)
+    outside_caseload = models.BooleanField(default=False, editable=False)
+    client_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-seq"], name="audit_object_recent"),
+            models.Index(fields=["actor", "local_date"], name="audit_actor_day"),
+            models.Index(fields=["scope_path", "-seq"], name="audit_scope_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="audit_seq_positive", condition=Q(seq__gte=1)),
+            models.CheckConstraint(
+                name="audit_other_purpose_explained",
+                condition=~Q(purpose__in=["other", "emergency"]) | ~Q(purpose_note=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"audit #{self.seq} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args, **kwargs):
+        # Only kangfu.access.audit.audit_record inserts; nothing may ever rewrite a row.
+        if not self._state.adding:
+            raise AppendOnlyError("audit events cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    def grant_labels(self) -> list[tuple[str, str]]:
+        """(role label, place name) pairs from the snapshot "role@place (code); …"."""
+        labels = dict(Role.choices)
+        pairs = []
+        for part in filter(None, self.jurisdiction.split("; ")):
+            role, _sep, place = part.partition("@")
+            pairs.append((str(labels.get(role, role)), place.rsplit(" (", 1)[0]))
+        return pairs
+
+
+class AuditReview(models.Model):
+    """A supervisor's review of an emergency (break-glass) access. One per event, final."""
+
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="review")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+    note = models.CharField(_("review note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("emergency access review")
+        verbose_name_plural = _("emergency access reviews")
+
+    def __str__(self) -> str:
+        return f"review of audit #{self.event_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("a review is final")
+        super().save(*args, **kwargs)
+
+
+class Disclosure(models.Model):
+    """Information from a person's record given to another department or organisation."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, related_name="disclosures"
+    )
+    recipient = models.CharField(_("recipient organisation or department"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices)
+    basis_reference = models.CharField(
+        _("provision or consent reference"),
+        max_length=200,
+        help_text=_("For example the article of law, or the number of the signed consent form."),
+    )
+    categories = models.JSONField(_("data categories"), default=list)
+    disclosed_on = models.DateField(_("date of disclosure"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-disclosed_on", "-id"]
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        constraints = [
+            models.CheckConstraint(
+                name="disclosure_basis_valid",
+                condition=Q(legal_basis__in=LegalBasis.values),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"disclosure {self.pk} of person {self.person_id}"
+
+    def category_labels(self) -> list[str]:
+        labels = dict(DataCategory.choices)
+        return [str(labels.get(code, code)) for code in self.categories]

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kangfu.access.choices import LEVEL_DEPTH, DepartmentKind, Level, Role
-from kangfu.access.models import Department, Grant, Jurisdiction, User
+from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.choices import (
+    LEVEL_DEPTH,
+    AuditAction,
+    DataCategory,
+    DepartmentKind,
+    LegalBasis,
+    Level,
+    Role,
+)
+from kangfu.access.models import (
+    AuditEvent,
+    AuditReview,
+    Department,
+    Disclosure,
+    Grant,
+    Jurisdiction,
+    User,
+)
+from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with
 
 # Where each role may be granted: front-line roles work at a township, supervisors above it.
 ROLE_LEVELS: dict[str, set[str]] = {
@@ -16,6 +38,10 @@ ROLE_LEVELS: dict[str, set[str]] = {
     Role.SUPERVISOR: {Level.COUNTY, Level.CITY, Level.PROVINCE, Level.NATIONAL},
     Role.PARTNER: set(Level.values),
     Role.ADMINISTRATOR: set(Level.values),
+    # Break-glass is a county (or city) anti-drug office duty, never a township or national one.
+    Role.EMERGENCY_ACCESS: {Level.COUNTY, Level.CITY},
+    # Sealed records are kept by the county (or city) anti-drug office.
+    Role.RECORDS_OFFICER: {Level.COUNTY, Level.CITY},
 }
 
 
@@ -63,3 +89,72 @@ def grant_create(
         user=user, role=role, jurisdiction=jurisdiction, department=department
     )
     return grant
+
+
+# --- audit reviews and disclosures ------------------------------------------------------
+
+
+def break_glass_review(*, ctx: AccessContext, event: AuditEvent, note: str = "") -> AuditReview:
+    """A supervisor over the record's jurisdiction marks an emergency access as reviewed.
+
+    Nobody reviews their own emergency access; a review is final (one per event).
+    """
+    reviewer = ctx.actor
+    if event.action != AuditAction.BREAK_GLASS:
+        raise ValidationError(_("Only emergency accesses are reviewed."))
+    if event.actor_id == reviewer.pk:
+        raise PermissionDenied("nobody reviews their own emergency access")
+    if not any(
+        event.scope_path.startswith(g.jurisdiction.path)
+        for g in grants_with(reviewer, [Role.SUPERVISOR])
+    ):
+        raise PermissionDenied("not a supervisor over this record")
+    with transaction.atomic():
+        if AuditReview.objects.filter(event=event).exists():
+            raise ValidationError(_("This emergency access has already been reviewed."))
+        review = AuditReview.objects.create(
+            event=event, reviewed_by=reviewer, reviewed_at=timezone.now(), note=note.strip()
+        )
+        audit_record(
+            ctx=ctx,
+            action=AuditAction.REVIEW,
+            obj=(event.object_type, event.object_id, event.scope_path),
+            fields=("break_glass_review",),
+            outside_caseload=False,
+        )
+    return review
+
+
+def disclosure_record(
+    *,
+    ctx: AccessContext,
+    person,
+    recipient: str,
+    legal_basis: str,
+    basis_reference: str,
+    categories: Iterable[str],
+    disclosed_on: dt.date,
+) -> Disclosure:
+    """Account for information from ``person``'s record given to another organisation."""
+    if not any(
+        g.jurisdiction.covers(person.township) for g in grants_with(ctx.actor, CASE_STAFF_ROLES)
+    ):
+        raise PermissionDenied("not case staff for this person")
+    categories = [DataCategory(c).value for c in categories]
+    if not categories:
+        raise ValidationError({"categories": _("Choose at least one category of data.")})
+    if disclosed_on > timezone.localdate():
+        raise ValidationError({"disclosed_on": _("The date cannot be in the future.")})
+    with transaction.atomic():
+        disclosure = Disclosure.objects.create(
+            person=person,
+            recipient=recipient.strip(),
+            legal_basis=LegalBasis(legal_basis),
+            basis_reference=basis_reference.strip(),
+            categories=categories,
+            disclosed_on=disclosed_on,
+            recorded_by=ctx.actor,
+        )
+        # The categories disclosed are the "fields" of this event: names, never values.
+        audit_record(ctx=ctx, action=AuditAction.DISCLOSE, obj=person, fields=categories)
+    return disclosure

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -277,6 +276,5 @@ def _people(rng: random.Random, count: int, townships) -> None:
             dt.time(9, 30),
             tzinfo=dt.UTC,
         )
-        person.public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         created.append(person)
-    Person.objects.bulk_update(created, ["created_at", "public_id"])
+    Person.objects.bulk_update(created, ["created_at"])

@@ -128,3 +128,16 @@ class PersonSearchForm(forms.Form):
         ]
         if len(townships) < 2:
             del self.fields["township"]
+
+
+class BreakGlassForm(forms.Form):
+    id_number = forms.CharField(label=_("Resident ID number"), max_length=25)
+    reason = forms.CharField(
+        label=_("Reason for emergency access"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Who asked, what the emergency is, and why the record is needed now."),
+    )
+
+    def clean_id_number(self) -> idnumber.IdNumber:
+        return idnumber.parse(self.cleaned_data["id_number"], today=timezone.localdate())

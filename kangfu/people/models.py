@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,6 +18,17 @@ from kangfu.people.choices import Sex
 
 class PersonQuerySet(ScopedQuerySet):
     scope_path_field = "township__path"
+
+    def visible_to(self, user, *, roles=None):
+        """Persons of the user's subtree, minus those whose every case is sealed: a sealed
+        record drops out of every list and search (docs/cases.md); only the records officer
+        reaches it, through the sealed case."""
+        from django.apps import apps
+
+        case = apps.get_model("cases", "Case")
+        sealed = case.objects.filter(person=OuterRef("pk"), state="sealed")
+        unsealed = case.objects.filter(person=OuterRef("pk")).exclude(state="sealed")
+        return super().visible_to(user, roles=roles).exclude(Exists(sealed) & ~Exists(unsealed))
 
 
 class Person(models.Model):

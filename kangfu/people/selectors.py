@@ -101,6 +101,33 @@ def person_get(*, user, public_id: Any) -> Person:
     )
 
 
+def person_find(*, user, public_id: Any) -> Person | None:
+    """One visible person, or None when missing or out of scope (the caller decides)."""
+    return (
+        Person.objects.visible_to(user)
+        .select_related("township", "caseworker")
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+def person_get_emergency(*, user, public_id: Any) -> Person:
+    """A person under the user's emergency-access grants (used only while a break-glass
+    opening of that person is active in the session), or 404."""
+    return get_object_or_404(
+        Person.objects.visible_to(user, roles=[Role.EMERGENCY_ACCESS]).select_related(
+            "township", "caseworker"
+        ),
+        public_id=public_id,
+    )
+
+
+def is_case_staff_for(*, user, person: Person) -> bool:
+    """Caseworkers, township officers and supervisors over the person's township: they see
+    the record's access history and disclosures and may record a disclosure."""
+    return any(g.jurisdiction.covers(person.township) for g in grants_with(user, CASE_STAFF_ROLES))
+
+
 def visible_fields(*, user, person: Person) -> tuple[str, ...]:
     """The fields of ``person`` this user may see, in display order."""
     covering = [g for g in grants_of(user) if g.jurisdiction.covers(person.township)]

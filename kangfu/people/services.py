@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import uuid
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
+from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.choices import AccessPurpose, AuditAction, Role
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.scoping import PERSON_WRITE_ROLES, grants_with
 from kangfu.core import crypto
@@ -18,6 +22,8 @@ ID_INDEX_PURPOSE = "person.id_number"
 NAME_INDEX_PURPOSE = "person.name_prefix"
 # Longer prefixes add rows but no search a caseworker would type.
 MAX_NAME_PREFIX = 8
+# An emergency reason must say something ("急救" alone does not explain who asked, or why).
+BREAK_GLASS_MIN_REASON = 10
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,23 @@ def _apply(person: Person, data: PersonData) -> None:
     person.address = data.address.strip()
 
 
+# The identity fields a PersonData carries (what a create or update may touch).
+DATA_FIELDS = tuple(PersonData.__dataclass_fields__)
+
+
+def _values(person: Person) -> dict[str, object]:
+    return {name: getattr(person, name) for name in (*DATA_FIELDS, "caseworker_id")}
+
+
+def _changed(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """Names (never values) of the fields whose value differs."""
+    return [_name(field) for field in before if before[field] != after[field]]
+
+
+def _name(field: str) -> str:
+    return "caseworker" if field == "caseworker_id" else field
+
+
 def _existing_for(actor: User, index: str, *, exclude_pk: int | None = None) -> None:
     existing = Person.objects.filter(id_number_index=index).exclude(pk=exclude_pk).first()
     if existing is not None:
@@ -99,34 +122,175 @@ def _existing_for(actor: User, index: str, *, exclude_pk: int | None = None) -> 
 
 
 def person_register(
-    *, actor: User, township: Jurisdiction, data: PersonData, caseworker: User | None = None
+    *,
+    actor: User | AccessContext,
+    township: Jurisdiction,
+    data: PersonData,
+    caseworker: User | None = None,
 ) -> Person:
-    """Register a new person in ``township``; refuses a second record for the same ID number."""
-    _require_write(actor, township)
+    """Register a new person in ``township``; refuses a second record for the same ID number.
+
+    ``actor`` is the request's AccessContext (a bare User is accepted for commands and
+    tests). The ``create`` audit event names the fields filled in, in the same transaction.
+    """
+    ctx = AccessContext.of(actor)
+    if ctx.purpose == AccessPurpose.CASELOAD:
+        ctx = ctx.with_purpose(AccessPurpose.REGISTRATION)
+    _require_write(ctx.actor, township)
     index = id_number_index(data.id_number)
-    _existing_for(actor, index)
-    person = Person(township=township, caseworker=caseworker, created_by=actor)
+    _existing_for(ctx.actor, index)
+    person = Person(township=township, caseworker=caseworker, created_by=ctx.actor)
     _apply(person, data)
+    filled = [_name(field) for field, value in _values(person).items() if value not in ("", None)]
     try:
         with transaction.atomic():
             person.save()
             _write_name_tokens(person)
+            audit_record(
+                ctx=ctx,
+                action=AuditAction.CREATE,
+                obj=person,
+                fields=filled,
+                outside_caseload=False,
+            )
     except IntegrityError:
         # Another office registered the same number between our check and our insert.
-        _existing_for(actor, index)
+        _existing_for(ctx.actor, index)
         raise
     return person
 
 
 def person_update(
-    *, actor: User, person: Person, data: PersonData, caseworker: User | None = None
+    *,
+    actor: User | AccessContext,
+    person: Person,
+    data: PersonData,
+    caseworker: User | None = None,
 ) -> Person:
-    """Correct a person's identity data."""
-    _require_write(actor, person.township)
-    _existing_for(actor, id_number_index(data.id_number), exclude_pk=person.pk)
+    """Correct a person's identity data; the ``update`` event names the fields that changed."""
+    ctx = AccessContext.of(actor)
+    _require_write(ctx.actor, person.township)
+    _existing_for(ctx.actor, id_number_index(data.id_number), exclude_pk=person.pk)
+    # Whose caseload it was *before* the edit decides whether this was outside the caseload.
+    outside = person.caseworker_id != ctx.actor.pk
+    before = _values(person)
     _apply(person, data)
     person.caseworker = caseworker
     with transaction.atomic():
         person.save()
         _write_name_tokens(person)
+        audit_record(
+            ctx=ctx,
+            action=AuditAction.UPDATE,
+            obj=person,
+            fields=_changed(before, _values(person)),
+            outside_caseload=outside,
+        )
+    return person
+
+
+class NoEmergencyMatch(Exception):
+    """No person with that ID number lies under the actor's emergency-access grants."""
+
+
+def person_break_glass(*, actor: AccessContext, id_number: str, reason: str) -> Person:
+    """Open a person's record in an emergency, outside the actor's normal read scope.
+
+    Only within the subtree of an ``emergency_access`` grant, only for an exact ID number,
+    only with a written reason. The ``break_glass`` event stays on the supervisors' review
+    list until one of them (not the actor) reviews it. The caller remembers the opening
+    for a limited time (kangfu.access.purpose.open_break_glass).
+    """
+    reason = reason.strip()
+    if len(reason) < BREAK_GLASS_MIN_REASON:
+        raise ValidationError(
+            {
+                "reason": _("Describe the emergency (at least %(n)d characters).")
+                % {"n": BREAK_GLASS_MIN_REASON}
+            }
+        )
+    if not grants_with(actor.actor, [Role.EMERGENCY_ACCESS]):
+        raise PermissionDenied("no emergency-access grant")
+    person = (
+        Person.objects.visible_to(actor.actor, roles=[Role.EMERGENCY_ACCESS])
+        .filter(id_number_index=id_number_index(id_number))
+        .select_related("township")
+        .first()
+    )
+    if person is None:
+        raise NoEmergencyMatch
+    audit_record(
+        ctx=actor.with_purpose(AccessPurpose.EMERGENCY, reason),
+        action=AuditAction.BREAK_GLASS,
+        obj=person,
+        fields=("id_number",),
+        outside_caseload=True,
+    )
+    return person
+
+
+def person_move(
+    *,
+    person: Person,
+    township: Jurisdiction,
+    actor: User | AccessContext,
+    caseworker: User | None = None,
+) -> Person:
+    """Move a person to another managing township (the receiving side of a case transfer).
+
+    ``township`` decides who sees the person, so this is never a plain edit: only
+    kangfu.cases.services.transfer_accept calls it, inside the transaction that moves the
+    case. The actor must be able to write in the *receiving* township.
+    """
+    ctx = AccessContext.of(actor)
+    _require_write(ctx.actor, township)
+    if township.pk == person.township_id:
+        raise ValidationError({"township": _("The person is already managed by this township.")})
+    with transaction.atomic():
+        person.township = township
+        person.caseworker = caseworker
+        person.save(update_fields=["township", "caseworker", "updated_at"])
+        audit_record(
+            ctx=ctx,
+            action=AuditAction.UPDATE,
+            obj=person,
+            fields=("township", "caseworker"),
+            outside_caseload=False,
+        )
+    return person
+
+
+# What a purge leaves of a person: the row (measures and the audit log point at it), sex and
+# birth year for statistics, nothing that identifies them.
+PURGED_MARK = "purged:"
+
+
+def person_purge_identity(*, person: Person, actor: User | AccessContext) -> Person:
+    """Erase a person's identity data when the retention period of their sealed record ends.
+
+    Only kangfu.cases.services.case_purge_identity calls it, after checking retention, legal
+    holds and that the person has no other record still in use.
+    """
+    ctx = AccessContext.of(actor)
+    with transaction.atomic():
+        person.name = ""
+        person.former_names = ""
+        person.id_number = ""
+        # Unique column: a random value that no ID number can ever hash to.
+        person.id_number_index = f"{PURGED_MARK}{uuid.uuid4().hex}"
+        person.phone = ""
+        person.address = ""
+        person.hukou_place = ""
+        person.residence_place = ""
+        person.birth_date = person.birth_date.replace(month=1, day=1)
+        person.caseworker = None
+        person.save()
+        PersonNameToken.objects.filter(person=person).delete()
+        audit_record(
+            ctx=ctx,
+            action=AuditAction.UPDATE,
+            obj=person,
+            fields=(*DATA_FIELDS, "purged"),
+            outside_caseload=True,
+        )
     return person

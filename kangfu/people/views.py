@@ -2,29 +2,96 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from kangfu.access.choices import Role
+from kangfu.access import purpose as access_purpose
+from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.choices import AccessPurpose, AuditAction, Role
+from kangfu.access.forms import DisclosureForm, PurposeForm
 from kangfu.access.scoping import CASE_STAFF_ROLES, PERSON_READ_ROLES, PERSON_WRITE_ROLES, has_role
+from kangfu.access.selectors import record_history
+from kangfu.access.services import disclosure_record
 from kangfu.people import selectors, services
-from kangfu.people.forms import PersonForm, PersonSearchForm
+from kangfu.people.audit import person_read_audit, person_search_audit
+from kangfu.people.forms import BreakGlassForm, PersonForm, PersonSearchForm
+from kangfu.people.models import Person
 
 PAGE_SIZE = 25
+# The access history shown on the record itself; the print view lists everything.
+HISTORY_ON_PAGE = 20
+# Where the purpose prompt may send the user on (never a URL taken from the request).
+PURPOSE_TARGETS = {
+    "detail": "people:person-detail",
+    "edit": "people:person-edit",
+    "access-record": "people:person-access-record",
+    "disclosure": "people:disclosure-create",
+}
+PERSON_TYPE = Person._meta.label_lower
 
 
 def _require_reader(user) -> None:
     if not has_role(user, PERSON_READ_ROLES):
         # Administrators and users without a grant read no person data at all.
         raise PermissionDenied
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A person opened for this request, with the context its audit events carry."""
+
+    person: Person
+    ctx: AccessContext
+    emergency: bool = False
+
+
+def _open(
+    request, public_id, *, target: str, allowed: Callable | None = None
+) -> Opened | HttpResponse:
+    """Find the person and the purpose of this access, or send the user to state one.
+
+    Order matters: scope first (404 for anything out of reach, including a lapsed
+    emergency opening), then the route's own permission (``allowed``, else 404), then the
+    purpose — so the prompt never appears for a record the user could not open anyway.
+    """
+    user = request.user
+    ctx = AccessContext.from_request(request)
+    person = selectors.person_find(user=user, public_id=public_id) if _is_reader(user) else None
+    if person is None:
+        emergency = access_purpose.break_glass_for(request, public_id)
+        if emergency is None:
+            if not _is_reader(user):
+                raise PermissionDenied
+            raise Http404
+        person = selectors.person_get_emergency(user=user, public_id=public_id)
+        return Opened(person, ctx.with_purpose(emergency.code, emergency.note), emergency=True)
+    if allowed is not None and not allowed(user=user, person=person):
+        raise Http404
+    if not access_purpose.needs_purpose(user, person):
+        return Opened(person, ctx)
+    given = access_purpose.purpose_for(request, public_id) or access_purpose.break_glass_for(
+        request, public_id
+    )
+    if given is None:
+        url = reverse("people:person-purpose", kwargs={"public_id": person.public_id})
+        return redirect(f"{url}?next={target}")
+    return Opened(person, ctx.with_purpose(given.code, given.note))
+
+
+def _is_reader(user) -> bool:
+    return has_role(user, PERSON_READ_ROLES)
 
 
 @login_required
@@ -44,6 +111,7 @@ def person_list(request):
     page = Paginator(selectors.person_list(user=request.user, search=search), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    _audit_search(request, search, page)
     context = {
         "form": form,
         "page": page,
@@ -56,6 +124,16 @@ def person_list(request):
     return render(request, template, context)
 
 
+def _audit_search(request, search, page) -> None:
+    person_search_audit(
+        ctx=AccessContext.from_request(request),
+        search=search,
+        hits=list(page.object_list),
+        total=page.paginator.count,
+        page=page.number,
+    )
+
+
 def _querystring_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -64,17 +142,47 @@ def _querystring_without_page(request) -> str:
 
 @login_required
 def person_detail(request, public_id):
-    _require_reader(request.user)
-    person = selectors.person_get(user=request.user, public_id=public_id)
-    fields = selectors.visible_fields(user=request.user, person=person)
+    opened = _open(request, public_id, target="detail")
+    if isinstance(opened, HttpResponse):
+        return opened
+    person, user = opened.person, request.user
+    # An emergency opening shows the whole record: the emergency is why the grant exists.
+    fields = (
+        selectors.FULL_FIELDS
+        if opened.emergency
+        else selectors.visible_fields(user=user, person=person)
+    )
+    staff = selectors.is_case_staff_for(user=user, person=person)
+    shown = (*fields, "access_history", "disclosures") if staff else fields
+    person_read_audit(ctx=opened.ctx, person=person, fields=shown)
     rows = [(person._meta.get_field(name).verbose_name, _display(person, name)) for name in fields]
+    history = (
+        list(
+            record_history(
+                object_type=PERSON_TYPE, object_id=str(person.public_id), limit=HISTORY_ON_PAGE
+            )
+        )
+        if staff
+        else []
+    )
     return render(
         request,
         "people/person_detail.html",
         {
             "person": person,
             "rows": rows,
-            "can_edit": selectors.can_edit(user=request.user, person=person),
+            "can_edit": selectors.can_edit(user=user, person=person),
+            "is_staff": staff,
+            "emergency": opened.emergency,
+            "purpose": opened.ctx,
+            "purpose_label": (
+                AccessPurpose(opened.ctx.purpose).label
+                if opened.ctx.purpose != AccessPurpose.CASELOAD
+                else ""
+            ),
+            "history": history,
+            "disclosures": list(person.disclosures.select_related("recorded_by")) if staff else [],
+            "disclosure_form": DisclosureForm() if staff else None,
         },
     )
 
@@ -102,7 +210,7 @@ def person_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_register(
-                actor=request.user,
+                actor=AccessContext.from_request(request),
                 township=form.cleaned_data["township"],
                 data=form.person_data(),
                 caseworker=form.cleaned_data.get("caseworker") or caseworker,
@@ -144,10 +252,10 @@ def _already_registered_message(exc: services.PersonAlreadyRegistered) -> str:
 
 @login_required
 def person_edit(request, public_id):
-    _require_reader(request.user)
-    person = selectors.person_get(user=request.user, public_id=public_id)
-    if not selectors.can_edit(user=request.user, person=person):
-        raise Http404
+    opened = _open(request, public_id, target="edit", allowed=selectors.can_edit)
+    if isinstance(opened, HttpResponse):
+        return opened
+    person = opened.person
     initial = {
         "name": person.name,
         "former_names": person.former_names,
@@ -166,7 +274,7 @@ def person_edit(request, public_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(
-                actor=request.user,
+                actor=opened.ctx,
                 person=person,
                 data=form.person_data(),
                 caseworker=form.cleaned_data.get("caseworker"),
@@ -176,5 +284,122 @@ def person_edit(request, public_id):
         else:
             messages.success(request, _("The changes have been saved."))
             return _to_detail(request, person)
+    elif request.method != "POST":
+        # The form shows the stored values: a read of those fields.
+        audit_record(ctx=opened.ctx, action=AuditAction.READ, obj=person, fields=initial)
+    # A refused POST shows back only what the user typed, so it records no read.
     template = "people/person_form.html#form" if request.htmx else "people/person_form.html"
     return render(request, template, {"form": form, "person": person, "creating": False})
+
+
+@login_required
+def person_purpose(request, public_id):
+    """Ask why a record outside the user's caseload is being opened. Shows no person data."""
+    _require_reader(request.user)
+    person = selectors.person_get(user=request.user, public_id=public_id)
+    target = request.GET.get("next", "detail")
+    if target not in PURPOSE_TARGETS:
+        target = "detail"
+    url = reverse(PURPOSE_TARGETS[target], kwargs={"public_id": person.public_id})
+    if not access_purpose.needs_purpose(request.user, person):
+        return redirect(url)
+    form = PurposeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        access_purpose.remember_purpose(
+            request,
+            str(person.public_id),
+            code=form.cleaned_data["purpose"],
+            note=form.cleaned_data["note"],
+        )
+        return redirect(url)
+    return render(request, "people/person_purpose.html", {"form": form, "target": target})
+
+
+@login_required
+def person_break_glass(request):
+    """Emergency access: open one person by full ID number under an emergency grant."""
+    if not has_role(request.user, [Role.EMERGENCY_ACCESS]):
+        raise PermissionDenied
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_break_glass(
+                actor=AccessContext.from_request(request),
+                id_number=form.cleaned_data["id_number"].value,
+                reason=form.cleaned_data["reason"],
+            )
+        except services.NoEmergencyMatch:
+            form.add_error(
+                "id_number", _("No person with this ID number is under your emergency access.")
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            until = access_purpose.open_break_glass(
+                request, str(person.public_id), reason=form.cleaned_data["reason"]
+            )
+            messages.warning(
+                request,
+                _("Emergency access is open until %(time)s and will be reviewed by a supervisor.")
+                % {"time": timezone.localtime(until).strftime("%H:%M")},
+            )
+            return redirect("people:person-detail", public_id=person.public_id)
+    return render(
+        request,
+        "people/break_glass.html",
+        {"form": form, "hours": access_purpose.break_glass_hours()},
+    )
+
+
+@login_required
+def person_access_record(request, public_id):
+    """The printable list, in Chinese, of every access to and disclosure of a record, to hand
+    to the person. Staff appear as role and office, not by personal name."""
+    opened = _open(request, public_id, target="access-record", allowed=selectors.is_case_staff_for)
+    if isinstance(opened, HttpResponse):
+        return opened
+    person = opened.person
+    audit_record(
+        ctx=opened.ctx,
+        action=AuditAction.PRINT,
+        obj=person,
+        fields=("name", "id_number", "access_history", "disclosures"),
+    )
+    events = record_history(object_type=PERSON_TYPE, object_id=str(person.public_id))
+    with translation.override("zh-hans"):
+        return render(
+            request,
+            "people/access_record.html",
+            {
+                "person": person,
+                "masked_id": _mask(person.id_number),
+                "events": events.iterator(chunk_size=500),
+                "disclosures": list(person.disclosures.all()),
+            },
+        )
+
+
+def _mask(id_number: str) -> str:
+    """Enough of the ID number for the person to recognise it, not enough to misuse it."""
+    return f"{id_number[:4]}{'*' * (len(id_number) - 8)}{id_number[-4:]}"
+
+
+@login_required
+def disclosure_create(request, public_id):
+    """Record a disclosure of this person's data (the form sits on the person's page)."""
+    opened = _open(request, public_id, target="disclosure", allowed=selectors.is_case_staff_for)
+    if isinstance(opened, HttpResponse):
+        return opened
+    person = opened.person
+    form = DisclosureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            disclosure_record(ctx=opened.ctx, person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The disclosure has been recorded."))
+            url = reverse("people:person-detail", kwargs={"public_id": person.public_id})
+            return redirect(f"{url}#disclosures")
+    # Only the form: no person data on this page, so nothing to audit until it is saved.
+    return render(request, "people/disclosure_form.html", {"form": form, "person": person})

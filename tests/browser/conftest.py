@@ -74,3 +74,20 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/")
+
+
+def sign_in_with_code(page, user, password: str) -> None:
+    """Sign in a user whose role requires TOTP, reading the code as their phone would."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="phone", confirmed=True)
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/account/2fa/**")
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    page.get_by_label("6 位验证码").fill(f"{code:06d}")
+    page.get_by_role("button", name="继续").click()
+    page.wait_for_url("**/")

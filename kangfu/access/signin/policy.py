@@ -7,11 +7,10 @@ from django_otp import user_has_device
 from kangfu.access.choices import Role
 from kangfu.access.scoping import has_role
 
-# Supervisors see whole subtrees and administrators hold the keys to every account; any
-# emergency-access role is added here too. Everyone else may opt in from their account page.
-OTP_REQUIRED_ROLES = frozenset(
-    {Role.SUPERVISOR, Role.ADMINISTRATOR} | {r for r in Role.values if r == "break_glass"}
-)
+# Supervisors see whole subtrees, administrators hold the keys to every account, and the
+# emergency-access (break-glass) role opens records outside normal scope. Everyone else may
+# opt in from their account page.
+OTP_REQUIRED_ROLES = frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR, Role.EMERGENCY_ACCESS})
 SESSION_NO_DEVICE = "kangfu_no_otp_device"
 
 

@@ -1,0 +1,258 @@
+"""The audit log: who looked at or changed a person's record, when, from where, and why.
+
+Every event is appended by ``audit_record`` inside the caller's transaction, so a write and
+its audit row commit or roll back together, and a read is never shown unless its row could
+be written. Rows form a hash chain: each holds the SHA-256 of a canonical JSON form of its
+own columns plus the previous row's hash, so ``manage.py audit verify`` finds the first row
+that was altered, inserted or removed. Appends are serialised (see ``_lock_chain``) so that
+concurrent writers never fork the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import ipaddress
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kangfu.access.choices import AccessPurpose, AuditAction
+from kangfu.access.models import AuditEvent, User
+from kangfu.access.scoping import grants_of
+
+GENESIS_HASH = "0" * 64
+# Part of every hashed row, so a future change of the canonical form can be told apart.
+CANONICAL_VERSION = 1
+# Key of the PostgreSQL advisory lock that serialises appends ("kangfu-a" as 8 bytes).
+CHAIN_LOCK_KEY = int.from_bytes(b"kangfu-a", "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+@dataclass(frozen=True)
+class AccessContext:
+    """Who is acting, from where, and why: what every audited read and write needs.
+
+    Views build it from the request (``from_request``); commands and tests from a user
+    (``of``). It is immutable; ``with_purpose`` returns a copy for one record.
+    """
+
+    actor: User
+    client_address: str | None = None
+    purpose: str = AccessPurpose.CASELOAD
+    purpose_note: str = ""
+
+    @classmethod
+    def of(cls, actor: User | AccessContext, **kwargs: Any) -> AccessContext:
+        """A context for code that has only a user (commands, imports, tests)."""
+        if isinstance(actor, AccessContext):
+            return replace(actor, **kwargs) if kwargs else actor
+        kwargs.setdefault("purpose", AccessPurpose.SYSTEM)
+        return cls(actor=actor, **kwargs)
+
+    @classmethod
+    def from_request(cls, request, **kwargs: Any) -> AccessContext:
+        return cls(actor=request.user, client_address=client_address(request), **kwargs)
+
+    def with_purpose(self, purpose: str, note: str = "") -> AccessContext:
+        return replace(self, purpose=purpose, purpose_note=note)
+
+
+def client_address(request) -> str | None:
+    """The address the request came from. Behind a reverse proxy, that proxy must set
+    REMOTE_ADDR (e.g. uvicorn/gunicorn ``--forwarded-allow-ips``); a client-supplied
+    X-Forwarded-For is deliberately not trusted here."""
+    value = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _snapshot_of(actor: User) -> tuple[str, str]:
+    """Role codes and the jurisdictions they are held on, as the actor holds them now."""
+    grants = sorted(grants_of(actor), key=lambda g: (g.jurisdiction.path, g.role))
+    roles = ",".join(sorted({g.role for g in grants}))
+    places = "; ".join(f"{g.role}@{g.jurisdiction.name} ({g.jurisdiction.code})" for g in grants)
+    return roles, places[:500]
+
+
+def primary_path(actor: User) -> str:
+    """The narrowest node the actor works on (for events that concern no single record)."""
+    paths = [g.jurisdiction.path for g in grants_of(actor)]
+    return max(paths, key=len) if paths else ""
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The bytes that are hashed: every column except ``id`` and ``hash``, in one fixed form.
+
+    Times are UTC with microseconds; JSON keys sorted, no spaces, UTF-8. Changing this
+    breaks verification of existing rows, so bump CANONICAL_VERSION and branch on it.
+    """
+    occurred = event.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    body = {
+        "v": CANONICAL_VERSION,
+        "seq": event.seq,
+        "occurred_at": occurred,
+        "local_date": event.local_date.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_username": event.actor_username,
+        "actor_name": event.actor_name,
+        "roles": event.roles,
+        "jurisdiction": event.jurisdiction,
+        "scope_path": event.scope_path,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "fields": list(event.fields),
+        "detail": event.detail,
+        "purpose": event.purpose,
+        "purpose_note": event.purpose_note,
+        "outside_caseload": bool(event.outside_caseload),
+        "client_address": event.client_address,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def _lock_chain() -> None:
+    """Serialise appends until the end of the current transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock; the following SELECT runs with a fresh
+    READ COMMITTED snapshot, so it sees the head the previous holder committed.
+    SQLite: a write that matches no row still takes the database's single RESERVED lock, so
+    taking it *before* reading the head means no other writer can commit in between.
+    Elsewhere the unique ``seq`` still refuses a fork (the loser's transaction fails).
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+        elif connection.vendor == "sqlite":
+            cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET seq = seq WHERE 0")
+
+
+def _object_ref(obj: Any) -> tuple[str, str, str]:
+    """(type, id, jurisdiction path) of the record an event is about."""
+    if obj is None:
+        return "", "", ""
+    if isinstance(obj, tuple):
+        return obj
+    object_type = obj._meta.label_lower
+    object_id = str(getattr(obj, "public_id", obj.pk))
+    township = getattr(obj, "township", None)
+    return object_type, object_id, getattr(township, "path", "")
+
+
+def audit_record(
+    *,
+    ctx: AccessContext | User,
+    action: str,
+    obj: Any = None,
+    fields: Iterable[str] = (),
+    outside_caseload: bool | None = None,
+    scope_path: str | None = None,
+    detail: str = "",
+) -> AuditEvent:
+    """Append one event to the log in the caller's transaction and return it.
+
+    ``obj`` is a model instance (a person: its ``public_id`` and township are recorded) or a
+    ``(type, id, path)`` tuple. ``fields`` are field *names*; values are never logged.
+    ``outside_caseload`` defaults to "the record's caseworker is not the actor".
+    """
+    ctx = AccessContext.of(ctx)
+    actor = ctx.actor
+    object_type, object_id, object_path = _object_ref(obj)
+    if outside_caseload is None:
+        caseworker_id = getattr(obj, "caseworker_id", actor.pk)
+        outside_caseload = caseworker_id != actor.pk
+    roles, places = _snapshot_of(actor)
+    now = timezone.now()
+    event = AuditEvent(
+        occurred_at=now,
+        local_date=timezone.localdate(now, timezone.get_default_timezone()),
+        actor=actor,
+        actor_username=actor.get_username(),
+        actor_name=getattr(actor, "display_name", "") or "",
+        roles=roles,
+        jurisdiction=places,
+        scope_path=scope_path if scope_path is not None else (object_path or primary_path(actor)),
+        action=AuditAction(action),
+        object_type=object_type,
+        object_id=object_id,
+        fields=sorted(set(fields)),
+        detail=detail[:200],
+        purpose=AccessPurpose(ctx.purpose),
+        purpose_note=ctx.purpose_note.strip()[:500],
+        outside_caseload=outside_caseload,
+        client_address=ctx.client_address,
+    )
+    with transaction.atomic():
+        _lock_chain()
+        head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        event.seq, event.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+    return event
+
+
+# --- verification ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    count: int
+    head_seq: int
+    head_hash: str
+    problem: str = ""
+
+
+def verify_chain(*, anchor: tuple[int, str] | None = None, chunk_size: int = 2000) -> VerifyResult:
+    """Walk the log in ``seq`` order (streaming) and stop at the first broken row.
+
+    * hash does not match the row's contents → the row was altered (or forged and inserted);
+    * ``seq`` jumps → rows were removed;
+    * ``prev_hash`` differs from the previous row's hash → a row was inserted or removed.
+    Removing rows from the *end* leaves a valid shorter chain; ``anchor`` (a seq and hash
+    recorded earlier, e.g. from the last run's summary) catches that.
+    """
+    expected_seq, prev_hash, count = 1, GENESIS_HASH, 0
+    anchor_seen = anchor is None
+    rows: Iterator[AuditEvent] = AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
+    for event in rows:
+        where = f"seq {event.seq} (id {event.pk})"
+        if event.seq != expected_seq:
+            if event.seq > expected_seq:
+                missing = (
+                    f"seq {expected_seq}"
+                    if event.seq == expected_seq + 1
+                    else f"seq {expected_seq}–{event.seq - 1}"
+                )
+                problem = f"row {missing} is missing: the chain jumps to {where}"
+            else:
+                problem = f"{where}: unexpected sequence number"
+            return VerifyResult(False, count, expected_seq - 1, prev_hash, problem)
+        if compute_hash(event) != event.hash:
+            problem = f"{where}: contents do not match its hash (altered or inserted row)"
+            return VerifyResult(False, count, expected_seq - 1, prev_hash, problem)
+        if event.prev_hash != prev_hash:
+            problem = f"{where}: link to the previous row broken (a row was inserted or removed)"
+            return VerifyResult(False, count, expected_seq - 1, prev_hash, problem)
+        if anchor is not None and event.seq == anchor[0]:
+            if event.hash != anchor[1]:
+                problem = f"{where}: hash differs from the recorded anchor"
+                return VerifyResult(False, count, expected_seq - 1, prev_hash, problem)
+            anchor_seen = True
+        count += 1
+        expected_seq, prev_hash = event.seq + 1, event.hash
+    if not anchor_seen:
+        problem = f"seq {anchor[0]} (the recorded anchor) is missing: rows removed from the end"
+        return VerifyResult(False, count, expected_seq - 1, prev_hash, problem)
+    return VerifyResult(True, count, expected_seq - 1, prev_hash)
