@@ -122,6 +122,17 @@ class Review(_Model):
 class Retention(_Model):
     # 戒断三年未复吸: the case is sealed after this many years without relapse.
     seal_after_years_without_relapse: PositiveInt
+    # Years after sealing until the person's identity data is purged (unless a legal hold
+    # stops it). None: identity data is never purged automatically.
+    purge_identity_after_years_sealed: PositiveInt | None = None
+
+
+class Suspension(_Model):
+    """戒毒条例 art. 24: a measure is suspended (中止) while the person is detained or arrested
+    and continues on release. ``extends_term``: the days in custody do not count towards the
+    term, so its last day moves later by that many days (see docs/cases.md)."""
+
+    extends_term: bool
 
 
 class ScheduleEntry(_Model):
@@ -155,6 +166,8 @@ class Pack(_Model):
     leave: Leave
     review: Review
     retention: Retention
+    # Optional for packs written before it existed; cn-2016 states it explicitly.
+    suspension: Suspension = Suspension(extends_term=True)
     schedules: dict[CategoryName, list[ScheduleEntry]]
 
     @field_validator("criteria")
@@ -229,4 +242,13 @@ class Pack(_Model):
         return self.review.intervals[category.value]
 
 
-__all__ = ["Breach", "Criterion", "DueKind", "DurationRule", "Pack", "ScheduleEntry", "Span"]
+__all__ = [
+    "Breach",
+    "Criterion",
+    "DueKind",
+    "DurationRule",
+    "Pack",
+    "ScheduleEntry",
+    "Span",
+    "Suspension",
+]

@@ -1,0 +1,94 @@
+"""The vocabulary of cases: states and kinds, spelled as the policy engine spells them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kangfu.policy.choices import MeasureKind as PolicyMeasureKind
+
+
+class CaseState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("case state", "Open")
+    CLOSED = "closed", pgettext_lazy("case state", "Closed")
+    SEALED = "sealed", pgettext_lazy("case state", "Sealed")
+
+
+class MeasureKind(models.TextChoices):
+    COMMUNITY_TREATMENT = PolicyMeasureKind.COMMUNITY_TREATMENT.value, _("Community drug treatment")
+    COMMUNITY_RECOVERY = PolicyMeasureKind.COMMUNITY_RECOVERY.value, _("Community recovery")
+
+
+class MeasureState(models.TextChoices):
+    AWAITING_REPORT = "awaiting_report", _("Awaiting report")
+    ACTIVE = "active", pgettext_lazy("measure state", "Active")
+    SUSPENDED = "suspended", pgettext_lazy("measure state", "Suspended")
+    ENDED = "ended", pgettext_lazy("measure state", "Ended")
+    TERMINATED = "terminated", pgettext_lazy("measure state", "Terminated")
+    REFUSED = "refused", _("Refused (not reported)")
+
+
+# A person has at most one measure in these states (a database constraint says so too).
+LIVE_STATES = (MeasureState.AWAITING_REPORT, MeasureState.ACTIVE, MeasureState.SUSPENDED)
+
+
+class ExternalKind(models.TextChoices):
+    """Periods spent away under another authority: nothing is scheduled meanwhile."""
+
+    DETENTION = "detention", _("Detention or arrest")
+    COMPULSORY_ISOLATION = "compulsory_isolation", _("Compulsory isolated drug treatment")
+    PRISON = "prison", _("Imprisonment")
+
+
+# What ends a measure (戒毒条例 art. 24): a sentence served in prison or a compulsory
+# educational measure, 强制隔离戒毒 included. Detention or arrest only suspends it.
+TERMINATING_KINDS = (ExternalKind.COMPULSORY_ISOLATION, ExternalKind.PRISON)
+
+
+class LeaveState(models.TextChoices):
+    PENDING = "pending", _("Awaiting decision")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", pgettext_lazy("leave request", "Refused")
+
+
+class TransferState(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class TransferReason(models.TextChoices):
+    HUKOU = "hukou", _("Household registration place changed")
+    RESIDENCE = "residence", _("Place of residence changed")
+
+
+class FindingKind(models.TextChoices):
+    """Facts that make criterion H1 hold and that the law says must go to public security."""
+
+    REFUSAL = "refusal", _("Refused the measure (did not report in time)")
+    SERIOUS_BREACH = "serious_breach", _("Serious breach of the agreement")
+
+
+class EventKind(models.TextChoices):
+    CASE_OPENED = "case_opened", _("Case opened")
+    DECISION = "decision", _("Decision recorded")
+    REPORTED = "reported", _("Reported")
+    REFUSED = "refused", _("Refusal recorded")
+    SUSPENDED = "suspended", _("Measure suspended")
+    RESUMED = "resumed", _("Measure resumed")
+    TERMINATED = "terminated", _("Measure terminated")
+    ENDED = "ended", _("Measure ended")
+    AGREEMENT = "agreement", _("Agreement drawn up")
+    AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
+    LEAVE_REQUESTED = "leave_requested", _("Leave report received")
+    LEAVE_DECIDED = "leave_decided", _("Leave report decided")
+    ABSENCE = "absence", _("Unauthorised absence recorded")
+    BREACH = "breach", _("Serious breach found")
+    POLICE_REPORT = "police_report", _("Reported to public security")
+    TRANSFER_PROPOSED = "transfer_proposed", _("Transfer proposed")
+    TRANSFER_ACCEPTED = "transfer_accepted", _("Transfer accepted")
+    TRANSFER_DECLINED = "transfer_declined", _("Transfer declined")
+    CLOSED = "closed", _("Case closed")
+    SEALED = "sealed", _("Case sealed")
+    HOLD_PLACED = "hold_placed", _("Legal hold placed")
+    HOLD_RELEASED = "hold_released", _("Legal hold released")
+    PURGED = "purged", _("Identity data purged")

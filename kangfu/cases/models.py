@@ -1,0 +1,530 @@
+"""Cases, measures, agreements, leave, absences, transfers and closure.
+
+A case is one person's enrolment at one executing township. Who may see it follows that
+township only (``Case.township``, always equal to ``Person.township``: a transfer moves
+both in one transaction). The co-managing township (居住地) is recorded but reads nothing by
+itself; see docs/cases.md for why. Every other model here hangs off a case and is scoped
+through it, so a transfer moves its whole history with it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from kangfu.access.choices import Role
+from kangfu.access.models import Disclosure, Jurisdiction
+from kangfu.access.scoping import CASE_STAFF_ROLES, ScopedQuerySet, scope_filter
+from kangfu.cases.choices import (
+    LIVE_STATES,
+    CaseState,
+    EventKind,
+    ExternalKind,
+    FindingKind,
+    LeaveState,
+    MeasureKind,
+    MeasureState,
+    TransferReason,
+    TransferState,
+)
+
+
+class CaseQuerySet(ScopedQuerySet):
+    """Cases of the user's subtree; sealed cases are gone for everyone but records officers."""
+
+    scope_path_field = "township__path"
+    read_roles = CASE_STAFF_ROLES
+    sealed_field = "state"
+
+    def visible_to(self, user, *, roles=None):
+        return super().visible_to(user, roles=roles).exclude(**{self.sealed_field: "sealed"})
+
+    def sealed_for(self, user):
+        """Sealed records, for the designated records officer of their subtree only."""
+        return (
+            super()
+            .visible_to(user, roles=[Role.RECORDS_OFFICER])
+            .filter(**{self.sealed_field: "sealed"})
+        )
+
+
+class CaseChildQuerySet(CaseQuerySet):
+    """Rows that belong to a case: scoped through it, so they move with it."""
+
+    scope_path_field = "case__township__path"
+    sealed_field = "case__state"
+
+
+class Case(models.Model):
+    """One person's enrolment at an executing township (社区戒毒/社区康复执行地).
+
+    ``responsible`` is the 户籍地 jurisdiction (the main one), ``co_managing`` the 居住地 one
+    when it differs (户籍地为主、居住地为辅). A person has at most one case that is not sealed
+    or closed at a time.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cases")
+    township = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("executing township"),
+    )
+    responsible = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("responsible jurisdiction (household registration)"),
+    )
+    co_managing = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("co-managing jurisdiction (residence)"),
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("caseworker"),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=CaseState.choices, default=CaseState.OPEN
+    )
+    pack_id = models.CharField(_("policy pack"), max_length=50)
+    opened_on = models.DateField(_("opened on"))
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    sealed_on = models.DateField(_("sealed on"), null=True, blank=True)
+    # When the person's identity data may be purged (set at sealing, from the pack).
+    purge_due_on = models.DateField(_("identity purge due on"), null=True, blank=True)
+    purged_on = models.DateField(_("identity purged on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["township", "state"], name="case_township_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(state="open"),
+                name="case_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                name="case_state_valid", condition=Q(state__in=CaseState.values)
+            ),
+            models.CheckConstraint(
+                name="case_closed_has_date",
+                condition=Q(state="open") | Q(closed_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="case_sealed_has_date",
+                condition=~Q(state="sealed") | Q(sealed_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="case_closed_after_opened",
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=F("opened_on")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.public_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == CaseState.OPEN
+
+
+class Measure(models.Model):
+    """A 社区戒毒 or 社区康复 measure: the decision, the report, the term and its state.
+
+    ``statutory_end_on`` is the last day of the term counted from the reporting day (pack
+    duration and the period convention); ``ends_on`` is the last day actually in force, which
+    moves later by the days suspended when the pack says suspension extends the term.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
+    # Denormalised from the case so the database itself refuses a second live measure.
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind of measure"), max_length=20, choices=MeasureKind.choices)
+    decision_number = models.CharField(_("decision number"), max_length=60)
+    deciding_authority = models.CharField(_("deciding authority"), max_length=100)
+    decided_on = models.DateField(_("decision date"))
+    received_on = models.DateField(_("decision received on"))
+    report_due_on = models.DateField(_("report due by"))
+    # The length the decision sets (社区康复); null means the pack's default (社区戒毒: fixed).
+    term_months = models.PositiveSmallIntegerField(_("term in months"), null=True, blank=True)
+    reported_on = models.DateField(_("reported on"), null=True, blank=True)
+    late_reason = models.CharField(_("good reason for reporting late"), max_length=300, blank=True)
+    starts_on = models.DateField(_("starts on"), null=True, blank=True)
+    statutory_end_on = models.DateField(_("statutory last day"), null=True, blank=True)
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    suspended_days = models.PositiveIntegerField(_("days suspended"), default=0)
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=MeasureState.choices,
+        default=MeasureState.AWAITING_REPORT,
+    )
+    # The day the measure ended, was terminated or was found refused.
+    finished_on = models.DateField(_("finished on"), null=True, blank=True)
+    pack_id = models.CharField(_("policy pack"), max_length=50)
+    pack_version = models.CharField(_("policy pack version"), max_length=30)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(state__in=[s.value for s in LIVE_STATES]),
+                name="measure_one_live_per_person",
+            ),
+            models.CheckConstraint(
+                name="measure_state_valid", condition=Q(state__in=MeasureState.values)
+            ),
+            models.CheckConstraint(
+                name="measure_kind_valid", condition=Q(kind__in=MeasureKind.values)
+            ),
+            models.CheckConstraint(
+                name="measure_dates_in_order",
+                condition=Q(received_on__gte=F("decided_on"))
+                & (Q(reported_on__isnull=True) | Q(reported_on__gte=F("received_on")))
+                & (Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on"))),
+            ),
+            models.CheckConstraint(
+                name="measure_started_once_reported",
+                condition=Q(state__in=["awaiting_report", "refused"])
+                | (Q(reported_on__isnull=False) | Q(state="terminated")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.decision_number}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.state in LIVE_STATES
+
+
+class ExternalPeriod(models.Model):
+    """Time away under another authority: detention (suspends the measure), compulsory
+    isolation or prison (terminates it). Nothing is scheduled meanwhile."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="external_periods")
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="external_periods"
+    )
+    kind = models.CharField(_("kind"), max_length=25, choices=ExternalKind.choices)
+    starts_on = models.DateField(_("first day"))
+    # For detention: the day of release, when the measure resumes. Null while away.
+    ends_on = models.DateField(_("day of release"), null=True, blank=True)
+    authority = models.CharField(_("deciding authority"), max_length=100, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        verbose_name = _("external period")
+        verbose_name_plural = _("external periods")
+        constraints = [
+            models.CheckConstraint(
+                name="external_period_in_order",
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.starts_on}"
+
+
+class Agreement(models.Model):
+    """One version of the 社区戒毒/社区康复协议, as drawn up from the pack and the measure.
+
+    ``content`` is the snapshot printed (obligations, schedule, rules): a later change of
+    pack or category makes a new version, never a silent edit of a signed one.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="agreements")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="agreements")
+    version = models.PositiveSmallIntegerField(_("version"))
+    content = models.JSONField()
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["measure_id", "version"]
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "version"], name="agreement_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Agreement v{self.version} of measure {self.measure_id}"
+
+
+class LeaveRequest(models.Model):
+    """The person's written report before leaving the county (戒毒条例 art. 19).
+
+    The destination is a county named in free text, never an address: Kangfu does not
+    track where people go (DOMAIN.md "Out of scope").
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="leave_requests")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="leave_requests")
+    submitted_on = models.DateField(_("reported on"))
+    leaves_on = models.DateField(_("leaves on"))
+    returns_on = models.DateField(_("returns on"))
+    destination_county = models.CharField(_("destination county"), max_length=60)
+    reason = models.CharField(_("reason"), max_length=300)
+    state = models.CharField(
+        _("state"), max_length=10, choices=LeaveState.choices, default=LeaveState.PENDING
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.CharField(_("reason for the decision"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-leaves_on", "-id"]
+        verbose_name = _("leave report")
+        verbose_name_plural = _("leave reports")
+        constraints = [
+            models.CheckConstraint(
+                name="leave_returns_after_leaving", condition=Q(returns_on__gte=F("leaves_on"))
+            ),
+            models.CheckConstraint(
+                name="leave_refusal_has_reason",
+                condition=~Q(state="refused") | ~Q(decision_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Leave {self.leaves_on}–{self.returns_on}"
+
+    @property
+    def days(self) -> int:
+        return (self.returns_on - self.leaves_on).days + 1
+
+
+class UnauthorisedAbsence(models.Model):
+    """A departure from the county without the written report; counts towards art. 20."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="absences")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="absences")
+    first_day = models.DateField(_("first day away"))
+    last_day = models.DateField(_("last day away"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["first_day", "id"]
+        verbose_name = _("unauthorised absence")
+        verbose_name_plural = _("unauthorised absences")
+        constraints = [
+            models.CheckConstraint(
+                name="absence_in_order", condition=Q(last_day__gte=F("first_day"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Absence {self.first_day}–{self.last_day}"
+
+
+class Finding(models.Model):
+    """A refusal or serious breach: evidence for criterion H1, and a duty to report it to
+    public security (戒毒条例 art. 21). Until ``disclosure`` is set it is on the
+    caseworker's worklist as a reminder."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="findings")
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="findings")
+    kind = models.CharField(_("kind"), max_length=20, choices=FindingKind.choices)
+    found_on = models.DateField(_("found on"))
+    grounds = models.TextField(_("grounds"))
+    disclosure = models.OneToOneField(
+        Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reported_on = models.DateField(_("reported to public security on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["found_on", "id"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "kind"], name="finding_once_per_measure"),
+            models.CheckConstraint(
+                name="finding_report_has_disclosure",
+                condition=Q(reported_on__isnull=True, disclosure__isnull=True)
+                | Q(reported_on__isnull=False, disclosure__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.found_on}"
+
+
+class TransferQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Transfers from or to a township under the user's case-staff grants. The sender
+        keeps the transfer record (and nothing else) after the case has moved."""
+        sent = scope_filter(user, "from_township__path", CASE_STAFF_ROLES)
+        received = scope_filter(user, "to_township__path", CASE_STAFF_ROLES)
+        if sent is None:
+            return self.none()
+        return self.filter(sent | received)
+
+
+class Transfer(models.Model):
+    """Moving a case to another executing township when 户籍地 or 居住地 changes."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transfers")
+    from_township = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("sending township"),
+    )
+    to_township = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("receiving township"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=TransferReason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=TransferState.choices, default=TransferState.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_on = models.DateField(_("proposed on"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
+
+    objects = TransferQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_on", "-id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            # One open proposal per case: a second accept can only race on the same row,
+            # where select_for_update and the state check refuse it.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(state="proposed"), name="transfer_one_open_per_case"
+            ),
+            models.CheckConstraint(
+                name="transfer_to_another_township", condition=~Q(to_township=F("from_township"))
+            ),
+            models.CheckConstraint(
+                name="transfer_decline_has_reason",
+                condition=~Q(state="declined") | ~Q(decline_reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transfer {self.public_id}"
+
+
+class LegalHold(models.Model):
+    """Stops the purge of a sealed case's identity data while it stands (e.g. litigation)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="legal_holds")
+    reason = models.CharField(_("reason"), max_length=300)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_on = models.DateField(_("placed on"))
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    released_on = models.DateField(_("released on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-placed_on", "-id"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        constraints = [
+            models.CheckConstraint(name="legal_hold_has_reason", condition=~Q(reason="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"Legal hold on case {self.case_id}"
+
+
+class CaseEvent(models.Model):
+    """One line of the case timeline, written by the service that did the thing.
+
+    ``on`` is the legal date of the event (e.g. the reporting day), ``params`` the values
+    its sentence needs (dates, numbers — never identity data).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    measure = models.ForeignKey(
+        Measure, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=25, choices=EventKind.choices)
+    on = models.DateField()
+    params = models.JSONField(default=dict)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["on", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["case", "on"], name="case_event_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.on}"

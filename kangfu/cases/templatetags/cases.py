@@ -1,0 +1,82 @@
+"""Template helpers for case pages: the sentence of a timeline event, the person's case link."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+from kangfu.cases.choices import EventKind, ExternalKind, FindingKind
+from kangfu.cases.models import Case, CaseEvent
+from kangfu.cases.services import can_write
+
+register = template.Library()
+
+
+def _sentences() -> dict[str, str]:
+    # Built per call so each sentence is translated into the current language.
+    return {
+        EventKind.CASE_OPENED: _("Case opened."),
+        EventKind.DECISION: _(
+            "Decision %(number)s by %(authority)s, received on %(received_on)s; "
+            "report due by %(due)s."
+        ),
+        EventKind.REPORTED: _("The person reported; the measure runs until %(ends_on)s."),
+        EventKind.REFUSED: _(
+            "Not reported by %(due)s without good reason: recorded as a refusal. "
+            "Report it to public security (art. 21)."
+        ),
+        EventKind.SUSPENDED: _("Detained or arrested: the measure is suspended."),
+        EventKind.RESUMED: _(
+            "Released: the measure resumes after %(days)s days away; it now runs until %(ends_on)s."
+        ),
+        EventKind.TERMINATED: _("The measure terminated: %(external)s."),
+        EventKind.ENDED: _("The measure ended on its last day."),
+        EventKind.AGREEMENT: _("Agreement version %(version)s drawn up."),
+        EventKind.AGREEMENT_SIGNED: _("Agreement version %(version)s signed."),
+        EventKind.LEAVE_REQUESTED: _(
+            "Written leave report: away %(leaves_on)s to %(returns_on)s (%(days)s days)."
+        ),
+        EventKind.LEAVE_DECIDED: _("Leave report decided: %(decision)s."),
+        EventKind.ABSENCE: _("Left the county without permission until %(last_day)s."),
+        EventKind.BREACH: _("The art. 20 thresholds are reached: serious breach of the agreement."),
+        EventKind.POLICE_REPORT: _("Reported to public security (%(recipient)s)."),
+        EventKind.TRANSFER_PROPOSED: _("Transfer to %(to)s proposed."),
+        EventKind.TRANSFER_ACCEPTED: _("Transferred from %(origin)s to %(to)s."),
+        EventKind.TRANSFER_DECLINED: _("%(to)s declined the transfer: %(reason)s"),
+        EventKind.CLOSED: _("Case closed."),
+        EventKind.SEALED: _("Case sealed (three years without relapse)."),
+        EventKind.HOLD_PLACED: _("Legal hold placed."),
+        EventKind.HOLD_RELEASED: _("Legal hold released."),
+        EventKind.PURGED: _("Identity data purged at the end of retention."),
+    }
+
+
+class _Params(dict):
+    def __missing__(self, key):
+        return "—"
+
+
+@register.filter
+def event_text(event: CaseEvent) -> str:
+    params = _Params(event.params)
+    if "external" in params:
+        params["external"] = str(ExternalKind(params["external"]).label)
+    if "finding" in params:
+        params["finding"] = str(FindingKind(params["finding"]).label)
+    if "approved" in params:
+        params["decision"] = _("approved") if params["approved"] else _("refused")
+    return _sentences()[event.kind] % params
+
+
+@register.inclusion_tag("cases/person_case_link.html", takes_context=True)
+def person_case_link(context, person):
+    """On the person's page: their open (or latest) case, or a button to open one."""
+    user = context["request"].user
+    case = (
+        Case.objects.visible_to(user).filter(person=person).order_by("state", "-opened_on").first()
+    )
+    return {
+        "case": case,
+        "person": person,
+        "can_open": (case is None or not case.is_open) and can_write(user, person.township),
+    }

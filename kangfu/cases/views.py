@@ -1,0 +1,519 @@
+"""Case pages: thin views over cases.selectors and cases.services (habit 7).
+
+Every transition has the same shape — a small form, one service call — so they share one
+view (``case_action``) driven by the ``ACTIONS`` table; each has its own URL name.
+Everything is looked up through ``visible_to``: another jurisdiction's case is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_htmx.http import HttpResponseClientRedirect
+
+from kangfu.access import purpose as access_purpose
+from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.choices import AccessPurpose, AuditAction, Role
+from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with, has_role
+from kangfu.cases import forms, lifecycle, selectors, services
+from kangfu.cases.agreements import agreement_pdf
+from kangfu.cases.choices import LeaveState, MeasureState, TransferState
+from kangfu.cases.models import Case
+from kangfu.people.selectors import person_get
+
+PAGE_SIZE = 25
+
+
+def _require_staff(user) -> None:
+    if not has_role(user, CASE_STAFF_ROLES):
+        raise PermissionDenied
+
+
+def _context(request, case: Case) -> AccessContext | HttpResponse:
+    """The access context for this case, or a redirect to state a purpose first when the
+    person is outside the user's caseload (the same prompt as the person's page)."""
+    ctx = AccessContext.from_request(request)
+    person = case.person
+    if not access_purpose.needs_purpose(request.user, person):
+        return ctx
+    given = access_purpose.purpose_for(request, person.public_id)
+    if given is None:
+        url = reverse("people:person-purpose", kwargs={"public_id": person.public_id})
+        return redirect(f"{url}?next=detail")
+    return ctx.with_purpose(given.code, given.note)
+
+
+def _case_url(case: Case) -> str:
+    return reverse("cases:case-detail", kwargs={"public_id": case.public_id})
+
+
+def _go(request, url: str) -> HttpResponse:
+    # An htmx form post must make the browser navigate, not swap the page into the form.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# --- lists ------------------------------------------------------------------------------
+
+
+@login_required
+def caseload(request):
+    """The caseworker's caseload (or a supervisor's subtree): open cases and what is due."""
+    _require_staff(request.user)
+    mine = request.GET.get("mine", "1" if has_role(request.user, [Role.CASEWORKER]) else "")
+    qs = selectors.caseload(user=request.user, mine=mine == "1")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    hits = list(page.object_list)
+    # One search event per page shown: how many, never the names (as the person list does).
+    audit_record(
+        ctx=AccessContext.from_request(request),
+        action=AuditAction.SEARCH,
+        fields=("name", "measure", "state") if hits else (),
+        outside_caseload=False,
+        detail=f"query=caseload mine={mine or '0'} hits={page.paginator.count} page={page.number}",
+    )
+    return render(
+        request,
+        "cases/caseload.html#rows" if request.htmx else "cases/caseload.html",
+        {
+            "page": page,
+            "cases": hits,
+            "mine": mine == "1",
+            "findings": selectors.open_findings(user=request.user).count(),
+            "incoming": selectors.transfers_for(user=request.user)
+            .filter(state=TransferState.PROPOSED)
+            .exclude(from_township__in=_townships(request.user))
+            .count(),
+        },
+    )
+
+
+def _townships(user) -> list[int]:
+    return [g.jurisdiction_id for g in grants_with(user, CASE_STAFF_ROLES)]
+
+
+# --- the case page ------------------------------------------------------------------------
+
+
+@login_required
+def case_open(request, person_id):
+    """Open a case for a person of the user's township (a link on the person's page)."""
+    person = person_get(user=request.user, public_id=person_id)
+    if not services.can_write(request.user, person.township):
+        raise Http404
+    form = forms.CaseOpenForm(
+        request.POST or None,
+        initial={"responsible": person.township_id, "opened_on": selectors.today()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_open(
+                actor=AccessContext.from_request(request),
+                person=person,
+                responsible=form.cleaned_data["responsible"],
+                co_managing=form.cleaned_data["co_managing"],
+                opened_on=form.cleaned_data["opened_on"],
+            )
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, _("The case has been opened."))
+            return _go(request, _case_url(case))
+    return render(
+        request,
+        "cases/action_form.html#form" if request.htmx else "cases/action_form.html",
+        {"form": form, "title": _("Open a case"), "back": person_url(person)},
+    )
+
+
+def person_url(person) -> str:
+    return reverse("people:person-detail", kwargs={"public_id": person.public_id})
+
+
+@login_required
+def case_detail(request, public_id):
+    _require_staff(request.user)
+    case = selectors.case_get(user=request.user, public_id=public_id)
+    ctx = _context(request, case)
+    if isinstance(ctx, HttpResponse):
+        return ctx
+    measures = list(case.measures.order_by("decided_on", "id"))
+    live = next((m for m in measures if m.is_live), None)
+    audit_record(
+        ctx=ctx,
+        action=AuditAction.READ,
+        obj=case.person,
+        fields=("name", "case", "measures", "agreements", "leave", "absences", "timeline"),
+    )
+    leaves = [
+        selectors.leave_overview(case, leave)
+        for leave in case.leave_requests.select_related("measure")
+    ]
+    writer = services.can_write(request.user, case.township) and case.is_open
+    sealing_due = services.sealing_due(case)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "measures": measures,
+            "live": live,
+            "transitions": [
+                (f"cases:measure-{t.value}", ACTIONS[f"measure-{t.value}"].title)
+                for t in (lifecycle.available(live.state) if live and writer else [])
+            ],
+            "agreements": list(case.agreements.select_related("measure").order_by("-id")),
+            "leaves": leaves,
+            "absences": list(case.absences.all()),
+            "breach": selectors.breach_counts(live) if live and live.starts_on else None,
+            "findings": list(case.findings.all()),
+            "external": list(case.external_periods.all()),
+            "transfers": list(case.transfers.select_related("to_township")),
+            "events": list(selectors.timeline(case)),
+            "writer": writer,
+            "can_close": writer and live is None,
+            # Offered only from the day sealing is allowed (three years after the last measure).
+            "can_seal": services.can_write(request.user, case.township)
+            and case.state == "closed"
+            and sealing_due is not None
+            and sealing_due <= selectors.today(),
+            "sealing_due": sealing_due,
+            "category": selectors.case_category(case),
+            "S": MeasureState,
+            "pending": LeaveState.PENDING,
+        },
+    )
+
+
+@login_required
+def agreement_pdf_view(request, public_id, pk):
+    _require_staff(request.user)
+    case = selectors.case_get(user=request.user, public_id=public_id)
+    ctx = _context(request, case)
+    if isinstance(ctx, HttpResponse):
+        return ctx
+    agreement = get_object_or_404(case.agreements.select_related("measure"), pk=pk)
+    audit_record(ctx=ctx, action=AuditAction.PRINT, obj=case.person, fields=("name", "agreement"))
+    pdf = agreement_pdf(agreement, person=case.person, township=case.township)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="agreement-{case.public_id}-v{agreement.version}.pdf"'
+    )
+    return response
+
+
+# --- transitions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type
+    run: Callable[..., Any]
+    title: Promise
+    done: Promise
+    initial: Callable[[Case], dict] = lambda case: {"on": selectors.today()}
+
+
+def _today_for(*fields: str) -> Callable[[Case], dict]:
+    return lambda case: {f: selectors.today() for f in fields}
+
+
+def _live(case: Case):
+    measure = services.live_measure(case)
+    if measure is None:
+        raise ValidationError(_("There is no measure in force."))
+    return measure
+
+
+def _decide_leave(ctx, case, data, pk):
+    leave = get_object_or_404(case.leave_requests, pk=pk)
+    return services.leave_decide(
+        actor=ctx, leave=leave, approve=data["decision"] == "approve", reason=data["reason"]
+    )
+
+
+ACTIONS: dict[str, Action] = {
+    "measure-decision": Action(
+        forms.DecisionForm,
+        lambda ctx, case, d, pk: services.measure_record_decision(actor=ctx, case=case, **d),
+        gettext_lazy("Record a decision"),
+        gettext_lazy("The decision has been recorded."),
+        _today_for("decided_on", "received_on"),
+    ),
+    "measure-report": Action(
+        forms.ReportForm,
+        lambda ctx, case, d, pk: services.measure_report(actor=ctx, measure=_live(case), **d),
+        gettext_lazy("Record the report"),
+        gettext_lazy("The report has been recorded; the measure is in force."),
+        _today_for("reported_on"),
+    ),
+    "measure-refuse": Action(
+        forms.RefuseForm,
+        lambda ctx, case, d, pk: services.measure_refuse(actor=ctx, measure=_live(case), **d),
+        gettext_lazy("Record a refusal"),
+        gettext_lazy(
+            "The refusal has been recorded. Report it to public security (art. 21) and record "
+            "that report."
+        ),
+        _today_for("found_on"),
+    ),
+    "measure-suspend": Action(
+        forms.SuspendForm,
+        lambda ctx, case, d, pk: services.measure_suspend(actor=ctx, measure=_live(case), **d),
+        gettext_lazy("Suspend the measure"),
+        gettext_lazy("The measure is suspended."),
+        _today_for("detained_on"),
+    ),
+    "measure-resume": Action(
+        forms.ResumeForm,
+        lambda ctx, case, d, pk: services.measure_resume(actor=ctx, measure=_live(case), **d),
+        gettext_lazy("Resume the measure"),
+        gettext_lazy("The measure has resumed."),
+        _today_for("released_on"),
+    ),
+    "measure-terminate": Action(
+        forms.TerminateForm,
+        lambda ctx, case, d, pk: services.measure_terminate(actor=ctx, measure=_live(case), **d),
+        gettext_lazy("Terminate the measure"),
+        gettext_lazy("The measure has been terminated."),
+        _today_for("starts_on"),
+    ),
+    "measure-end": Action(
+        forms.ConfirmForm,
+        lambda ctx, case, d, pk: services.measure_end(actor=ctx, measure=_live(case)),
+        gettext_lazy("End the measure"),
+        gettext_lazy("The measure has ended."),
+        lambda case: {},
+    ),
+    "agreement-create": Action(
+        forms.ConfirmForm,
+        lambda ctx, case, d, pk: services.agreement_draw_up(
+            actor=ctx, measure=_live(case), category=selectors.case_category(case)
+        ),
+        gettext_lazy("Draw up the agreement"),
+        gettext_lazy("The agreement is ready to print."),
+        lambda case: {},
+    ),
+    "agreement-sign": Action(
+        forms.SignForm,
+        lambda ctx, case, d, pk: services.agreement_sign(
+            actor=ctx, agreement=get_object_or_404(case.agreements, pk=pk), **d
+        ),
+        gettext_lazy("Record the signature"),
+        gettext_lazy("The signature has been recorded."),
+        _today_for("signed_on"),
+    ),
+    "leave-create": Action(
+        forms.LeaveForm,
+        lambda ctx, case, d, pk: services.leave_request_record(actor=ctx, case=case, **d),
+        gettext_lazy("Record a leave report"),
+        gettext_lazy("The leave report has been recorded."),
+        _today_for("submitted_on", "leaves_on"),
+    ),
+    "leave-decide": Action(
+        forms.DecideForm,
+        _decide_leave,
+        gettext_lazy("Decide on the leave report"),
+        gettext_lazy("The decision has been recorded."),
+        lambda case: {},
+    ),
+    "absence-create": Action(
+        forms.AbsenceForm,
+        lambda ctx, case, d, pk: services.absence_record(actor=ctx, case=case, **d),
+        gettext_lazy("Record an unauthorised absence"),
+        gettext_lazy("The absence has been recorded."),
+        lambda case: {},
+    ),
+    "finding-report": Action(
+        forms.FindingReportForm,
+        lambda ctx, case, d, pk: services.finding_report(
+            actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
+        ),
+        gettext_lazy("Record the report to public security"),
+        gettext_lazy("The report to public security has been recorded as a disclosure."),
+        _today_for("reported_on"),
+    ),
+    "transfer-create": Action(
+        forms.TransferForm,
+        lambda ctx, case, d, pk: services.transfer_propose(actor=ctx, case=case, **d),
+        gettext_lazy("Propose a transfer"),
+        gettext_lazy("The transfer has been proposed; the receiving township must accept it."),
+        lambda case: {},
+    ),
+    "case-close": Action(
+        forms.CloseForm,
+        lambda ctx, case, d, pk: services.case_close(actor=ctx, case=case, **d),
+        gettext_lazy("Close the case"),
+        gettext_lazy("The case has been closed."),
+        _today_for("closed_on"),
+    ),
+    "case-seal": Action(
+        forms.ConfirmForm,
+        lambda ctx, case, d, pk: services.case_seal(actor=ctx, case=case),
+        gettext_lazy("Seal the case"),
+        gettext_lazy("The case has been sealed."),
+        lambda case: {},
+    ),
+}
+
+
+@login_required
+def case_action(request, public_id, action, pk=None):
+    """GET: the action's form (a partial for htmx). POST: validate, call the service,
+    go back to the case page; errors stay on their fields."""
+    _require_staff(request.user)
+    spec = ACTIONS[action]
+    case = selectors.case_get(user=request.user, public_id=public_id)
+    if not services.can_write(request.user, case.township):
+        raise Http404
+    form = spec.form(request.POST or None, initial=spec.initial(case))
+    if request.method == "POST" and form.is_valid():
+        ctx = _context(request, case)
+        if isinstance(ctx, HttpResponse):
+            return ctx
+        try:
+            spec.run(ctx, case, form.cleaned_data, pk)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+        else:
+            messages.success(request, spec.done)
+            # A sealed case is gone from the caseworker's view: back to the caseload.
+            case.refresh_from_db(fields=["state"])
+            url = reverse("cases:caseload") if case.state == "sealed" else _case_url(case)
+            return _go(request, url)
+    return render(
+        request,
+        "cases/action_form.html#form" if request.htmx else "cases/action_form.html",
+        {"form": form, "title": spec.title, "back": _case_url(case), "case": case},
+    )
+
+
+# --- transfers ------------------------------------------------------------------------------
+
+
+@login_required
+def transfer_list(request):
+    _require_staff(request.user)
+    page = Paginator(selectors.transfers_for(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cases/transfer_list.html", {"page": page})
+
+
+@login_required
+def transfer_detail(request, public_id):
+    """The receiving township decides here. It sees who the person is (a disclosure for the
+    handover, audited); the sending township, afterwards, sees only the transfer record."""
+    _require_staff(request.user)
+    transfer = selectors.transfer_get(user=request.user, public_id=public_id)
+    receiver = services.can_write(request.user, transfer.to_township)
+    deciding = receiver and transfer.state == TransferState.PROPOSED
+    form = forms.TransferDecideForm(request.POST or None, township=transfer.to_township)
+    ctx = AccessContext.from_request(request).with_purpose(AccessPurpose.HANDOVER)
+    if request.method == "POST":
+        if not deciding:
+            raise Http404
+        if form.is_valid():
+            try:
+                if form.cleaned_data["decision"] == "approve":
+                    case = services.transfer_accept(
+                        actor=ctx, transfer=transfer, caseworker=form.cleaned_data["caseworker"]
+                    )
+                    messages.success(request, _("The case has been transferred to your township."))
+                    return _go(request, _case_url(case))
+                services.transfer_decline(
+                    actor=ctx, transfer=transfer, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, _("The transfer has been declined."))
+                return _go(request, reverse("cases:transfer-list"))
+            except ValidationError as exc:
+                forms.apply_errors(form, exc)
+    person = transfer.case.person if deciding else None
+    if person is not None:
+        audit_record(
+            ctx=ctx,
+            action=AuditAction.READ,
+            obj=person,
+            fields=("name", "sex", "birth_date", "measures"),
+            outside_caseload=True,
+        )
+    return render(
+        request,
+        "cases/transfer_detail.html",
+        {
+            "transfer": transfer,
+            "person": person,
+            "measure": services.live_measure(transfer.case) if deciding else None,
+            "form": form if deciding else None,
+        },
+    )
+
+
+# --- sealed records -------------------------------------------------------------------------
+
+
+@login_required
+def sealed_list(request):
+    if not has_role(request.user, [Role.RECORDS_OFFICER]):
+        raise PermissionDenied
+    page = Paginator(
+        Case.objects.sealed_for(request.user).select_related("township").order_by("-sealed_on"),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(request, "cases/sealed_list.html", {"page": page})
+
+
+@login_required
+def sealed_detail(request, public_id):
+    """A sealed record, for the records officer: legal holds and the identity purge."""
+    if not has_role(request.user, [Role.RECORDS_OFFICER]):
+        raise PermissionDenied
+    case = selectors.sealed_case_get(user=request.user, public_id=public_id)
+    ctx = AccessContext.from_request(request).with_purpose(
+        AccessPurpose.OTHER, "sealed record keeping"
+    )
+    form = forms.LegalHoldForm(request.POST or None if "hold" in request.POST else None)
+    if request.method == "POST":
+        try:
+            if "hold" in request.POST:
+                if form.is_valid():
+                    services.legal_hold_place(
+                        actor=ctx, case=case, reason=form.cleaned_data["reason"]
+                    )
+                    messages.success(request, _("The legal hold has been placed."))
+                    return redirect(request.path)
+            elif "release" in request.POST:
+                hold = get_object_or_404(case.legal_holds, pk=request.POST["release"])
+                services.legal_hold_release(actor=ctx, hold=hold)
+                messages.success(request, _("The legal hold has been released."))
+                return redirect(request.path)
+            elif "purge" in request.POST:
+                services.case_purge_identity(actor=ctx, case=case)
+                messages.success(request, _("The identity data has been purged."))
+                return redirect(request.path)
+        except ValidationError as exc:
+            forms.apply_errors(form, exc)
+    audit_record(ctx=ctx, action=AuditAction.READ, obj=case.person, fields=("name", "case"))
+    return render(
+        request,
+        "cases/sealed_detail.html",
+        {
+            "case": case,
+            "person": case.person,
+            "holds": list(case.legal_holds.all()),
+            "events": list(selectors.timeline(case)),
+            "form": form,
+        },
+    )
