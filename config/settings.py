@@ -38,11 +38,16 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "kangfu.core",
     "kangfu.access",
     "kangfu.people",
     "kangfu.policy",
     "kangfu.cases",
+    "kangfu.risk",
+    "kangfu.api",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +160,37 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# REST API v1 (kangfu.api): the same scoping and audit as the pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "kangfu.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["kangfu.api.permissions.TokenScope"],
+    "DEFAULT_PAGINATION_CLASS": "kangfu.api.pagination.StableCursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["kangfu.api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env_str("API_RATE_LIMIT", "600/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "kangfu.api.exceptions.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kangfu API",
+    "DESCRIPTION": "Kangfu REST API v1 for partner systems. Same scoping and audit as the site.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kangfu.api.schema.add_problem_responses",
+    ],
+}
+
 # Sessions end when the browser closes and after a period without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
@@ -173,6 +209,11 @@ X_FRAME_OPTIONS = "DENY"
 # Field encryption (kangfu.core.crypto): the first key encrypts, all keys decrypt.
 KANGFU_FIELD_KEYS = env_str("KANGFU_FIELD_KEYS")
 KANGFU_BLIND_INDEX_KEY = env_str("KANGFU_BLIND_INDEX_KEY")
+
+# Emergency (break-glass) openings last this many hours; the audit page flags a user who
+# opens this many persons outside their caseload in one day.
+KANGFU_BREAK_GLASS_HOURS = env_int("KANGFU_BREAK_GLASS_HOURS", 4)
+KANGFU_AUDIT_MANY_PERSONS_PER_DAY = env_int("KANGFU_AUDIT_MANY_PERSONS_PER_DAY", 20)
 
 KANGFU_DEFAULT_POLICY_PACK = env_str("KANGFU_DEFAULT_POLICY_PACK", "cn-2016")
 KANGFU_POLICY_PACKS_DIR = BASE_DIR / "policy_packs"

@@ -2,12 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kangfu.api import pages as api_pages
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("kangfu.access.signin.urls")),
+    path("account/tokens/", api_pages.token_list, name="api-tokens"),
+    path("account/tokens/<int:pk>/revoke/", api_pages.token_revoke, name="api-token-revoke"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("kangfu.api.urls")),
     path("people/", include("kangfu.people.urls")),
+    path("cases/", include("kangfu.cases.urls")),
     path("", include("kangfu.core.urls")),
 ]

@@ -1,0 +1,271 @@
+"""API v1 views: thin adapters over the same selectors and services as the pages."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+
+from kangfu.access import purpose as access_purpose
+from kangfu.access.audit import AccessContext
+from kangfu.access.choices import PROMPT_PURPOSES, Level
+from kangfu.access.forms import PurposeForm
+from kangfu.access.models import Jurisdiction, User
+from kangfu.access.scoping import PERSON_READ_ROLES, grants_of, has_role
+from kangfu.api.conditional import etag_of, require_match
+from kangfu.api.exceptions import Conflict
+from kangfu.api.idempotency import idempotent
+from kangfu.api.serializers import (
+    JurisdictionSerializer,
+    PersonSerializer,
+    PersonWriteSerializer,
+)
+from kangfu.people import audit as people_audit
+from kangfu.people import selectors as people_selectors
+from kangfu.people import services as people_services
+from kangfu.people.forms import PersonForm
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def not_found(request, *args, **kwargs):
+    raise NotFound()
+
+
+class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The jurisdiction tree under the caller's grants (their nodes and everything below)."""
+
+    scope_group = "jurisdictions"
+    serializer_class = JurisdictionSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"\d{6}|\d{9}|\d{12}"
+
+    def get_queryset(self):
+        paths = {g.jurisdiction.path for g in grants_of(self.request.user)}
+        condition = Q(pk__in=[])
+        for path in paths:
+            condition |= Q(path__startswith=path)
+        qs = Jurisdiction.objects.filter(condition).select_related("parent")
+        level = self.request.query_params.get("level")
+        if level and level not in Level.values:
+            raise ValidationError({"level": [_("Unknown level.")]})
+        return qs.filter(level=level) if level else qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "level",
+                str,
+                enum=["national", "province", "city", "county", "township"],
+                description="Only nodes of this level.",
+            )
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+# --- persons -------------------------------------------------------------------------------
+
+PURPOSE_PARAMS = [
+    OpenApiParameter(
+        "purpose",
+        str,
+        description="Why a record outside your own caseload is opened (as on the page).",
+        enum=[p.value for p in PROMPT_PURPOSES],
+    ),
+    OpenApiParameter("purpose_note", str, description="Explanation; required for 'other'."),
+]
+
+
+class PersonViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Persons, read and written through the same selectors and services as the pages.
+    Every read is audited exactly as the person page audits it."""
+
+    scope_group = "people"
+    serializer_class = PersonSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9a-f-]{36}"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _require_reader(self):
+        if not has_role(self.request.user, PERSON_READ_ROLES):
+            raise PermissionDenied
+
+    def get_serializer_context(self):
+        user = self.request.user
+        return {
+            **super().get_serializer_context(),
+            "fields_for": lambda person: people_selectors.visible_fields(user=user, person=person),
+        }
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return PersonWriteSerializer
+        return PersonSerializer
+
+    def get_queryset(self):
+        return people_selectors.person_list(user=self.request.user, search=self._search())
+
+    def _search(self) -> people_selectors.PersonSearch:
+        params = self.request.query_params
+        township = params.get("township")
+        township_pk = None
+        if township and not township.isdigit():
+            township_pk = -1
+        elif township:
+            node = Jurisdiction.objects.filter(code=township).only("pk").first()
+            township_pk = node.pk if node else -1
+        return people_selectors.PersonSearch(
+            query=params.get("q", "")[:30],
+            sex=params.get("sex", "") if params.get("sex") in ("M", "F") else "",
+            township=township_pk,
+            mine=params.get("mine") in ("1", "true", "on"),
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Beginning of a name, or a full ID number."),
+            OpenApiParameter("sex", str, enum=["M", "F"]),
+            OpenApiParameter("township", str, description="Division code of a township."),
+            OpenApiParameter("mine", bool, description="Only the caller's own caseload."),
+        ],
+        responses=PersonSerializer(many=True),
+    )
+    def list(self, request, *args, **kwargs):
+        self._require_reader()
+        search = self._search()
+        page = self.paginate_queryset(self.get_queryset())
+        people_audit.person_search_audit(
+            ctx=AccessContext.from_request(request), search=search, hits=page, total=None
+        )
+        return self.get_paginated_response(
+            PersonSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
+
+    def _open(self, request, public_id) -> tuple:
+        self._require_reader()
+        person = people_selectors.person_find(user=request.user, public_id=public_id)
+        if person is None:
+            raise Http404
+        ctx = AccessContext.from_request(request)
+        if access_purpose.needs_purpose(request.user, person):
+            form = PurposeForm(
+                {
+                    "purpose": request.query_params.get("purpose", ""),
+                    "note": request.query_params.get("purpose_note", ""),
+                }
+            )
+            if not form.is_valid():
+                raise ValidationError(form.errors)
+            ctx = ctx.with_purpose(form.cleaned_data["purpose"], form.cleaned_data["note"])
+        return person, ctx
+
+    def _representation(self, person) -> tuple[dict, str]:
+        data = PersonSerializer(person, context=self.get_serializer_context()).data
+        return data, etag_of(data)
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses=PersonSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        person, ctx = self._open(request, kwargs["id"])
+        data, etag = self._representation(person)
+        people_audit.person_read_audit(
+            ctx=ctx,
+            person=person,
+            fields=[k for k, v in data.items() if v is not None and k != "id"],
+        )
+        return Response(data, headers={"ETag": etag})
+
+    def _form(self, data: dict, *, townships, person=None) -> PersonForm:
+        values = dict(data)
+        if person is None:
+            code = values.pop("township", None)
+            node = next((t for t in townships if t.code == code), None)
+            values["township"] = node.pk if node else "-1"
+        username = values.pop("caseworker", None)
+        if username:
+            worker = User.objects.filter(username=username).only("pk").first()
+            values["caseworker"] = worker.pk if worker else "-1"
+        form = PersonForm(values, townships=townships, editing=person is not None)
+        if not form.is_valid():
+            raise ValidationError(form.errors)
+        return form
+
+    @extend_schema(request=PersonWriteSerializer, responses={201: PersonSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        townships = people_selectors.townships_for(request.user)
+        if not townships:
+            raise PermissionDenied
+        PersonWriteSerializer(data=request.data).is_valid(raise_exception=True)
+        form = self._form(request.data, townships=townships)
+        try:
+            person = people_services.person_register(
+                actor=AccessContext.from_request(request),
+                township=form.cleaned_data["township"],
+                data=form.person_data(),
+                caseworker=form.cleaned_data.get("caseworker"),
+            )
+        except people_services.PersonAlreadyRegistered as exc:
+            raise Conflict(_already_registered(exc)) from None
+        data, etag = self._representation(person)
+        return Response(data, status=201, headers={"ETag": etag})
+
+    @extend_schema(
+        request=PersonWriteSerializer,
+        responses=PersonSerializer,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag of the representation you read.",
+            ),
+            *PURPOSE_PARAMS,
+        ],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        person, ctx = self._open(request, kwargs["id"])
+        if not people_selectors.can_edit(user=request.user, person=person):
+            raise Http404
+        current, etag = self._representation(person)
+        require_match(request, etag)
+        PersonWriteSerializer(data=request.data, partial=True).is_valid(raise_exception=True)
+        merged = {k: v for k, v in current.items() if k not in ("id", "township") and v is not None}
+        merged.update({k: v for k, v in request.data.items() if k != "township"})
+        form = self._form(merged, townships=[person.township], person=person)
+        try:
+            people_services.person_update(
+                actor=ctx,
+                person=person,
+                data=form.person_data(),
+                caseworker=form.cleaned_data.get("caseworker"),
+            )
+        except people_services.PersonAlreadyRegistered as exc:
+            raise Conflict(_already_registered(exc)) from None
+        data, etag = self._representation(person)
+        return Response(data, headers={"ETag": etag})
+
+
+def _already_registered(exc) -> str:
+    if exc.person is not None:
+        return _("This person is already registered: %(id)s.") % {"id": exc.person.public_id}
+    return _(
+        "This person is already registered in another jurisdiction. Request a transfer "
+        "from that jurisdiction instead of registering again."
+    )
