@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "kangfu.policy",
     "kangfu.cases",
     "kangfu.risk",
+    "kangfu.schedule",
     "kangfu.api",
 ]
 
