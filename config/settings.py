@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "kangfu.cases",
     "kangfu.risk",
     "kangfu.schedule",
+    "kangfu.referrals",
+    "kangfu.portal",
     "kangfu.api",
 ]
 
