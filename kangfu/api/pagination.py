@@ -9,3 +9,9 @@ class StableCursorPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class SeqCursorPagination(StableCursorPagination):
+    """The audit log pages by its own sequence number."""
+
+    ordering = "-seq"

@@ -73,3 +73,84 @@ class PersonWriteSerializer(serializers.Serializer):
         required=False, help_text="Division code of the managing township (register only)."
     )
     caseworker = serializers.CharField(required=False, allow_blank=True, help_text="User name.")
+
+
+class MeasureSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=["community_treatment", "community_recovery"])
+    state = serializers.CharField(read_only=True)
+    decision_number = serializers.CharField(max_length=60)
+    deciding_authority = serializers.CharField(max_length=100)
+    decided_on = serializers.DateField()
+    received_on = serializers.DateField()
+    term_months = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    report_due_on = serializers.DateField(read_only=True)
+    reported_on = serializers.DateField(read_only=True, allow_null=True)
+    starts_on = serializers.DateField(read_only=True, allow_null=True)
+    ends_on = serializers.DateField(read_only=True, allow_null=True)
+    suspended_days = serializers.IntegerField(read_only=True)
+
+
+class AgreementSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    measure = serializers.IntegerField(source="measure_id", read_only=True)
+    signed_on = serializers.DateField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class CaseSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    person = serializers.UUIDField(source="person.public_id", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    township = serializers.CharField(source="township.code", read_only=True)
+    caseworker = serializers.CharField(
+        source="caseworker.username", read_only=True, allow_null=True, default=None
+    )
+    state = serializers.CharField(read_only=True)
+    opened_on = serializers.DateField(read_only=True)
+    closed_on = serializers.DateField(read_only=True, allow_null=True)
+    pack_id = serializers.CharField(read_only=True)
+
+
+class LeaveRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    case = serializers.UUIDField(source="case.public_id")
+    submitted_on = serializers.DateField()
+    leaves_on = serializers.DateField()
+    returns_on = serializers.DateField()
+    destination_county = serializers.CharField(max_length=60)
+    reason = serializers.CharField(max_length=300)
+    state = serializers.CharField(read_only=True)
+    decided_on = serializers.DateField(read_only=True, allow_null=True)
+    decision_reason = serializers.CharField(read_only=True)
+
+
+class LeaveDecisionSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class TransferSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    case = serializers.UUIDField(source="case.public_id", read_only=True)
+    from_township = serializers.CharField(source="from_township.code", read_only=True)
+    to_township = serializers.CharField(source="to_township.code", read_only=True)
+    reason = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    proposed_on = serializers.DateField(read_only=True)
+    decided_on = serializers.DateField(read_only=True, allow_null=True)
+
+
+class AuditEventSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(read_only=True)
+    occurred_at = serializers.DateTimeField(read_only=True)
+    actor = serializers.CharField(source="actor_username", read_only=True)
+    roles = serializers.CharField(read_only=True)
+    action = serializers.CharField(read_only=True)
+    object_type = serializers.CharField(read_only=True)
+    object_id = serializers.CharField(read_only=True)
+    fields = serializers.ListField(child=serializers.CharField(), read_only=True)
+    purpose = serializers.CharField(read_only=True)
+    outside_caseload = serializers.BooleanField(read_only=True)
+    client_address = serializers.CharField(read_only=True, allow_null=True)

@@ -4,28 +4,48 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from kangfu.access import purpose as access_purpose
-from kangfu.access.audit import AccessContext
-from kangfu.access.choices import PROMPT_PURPOSES, Level
+from kangfu.access import selectors as access_selectors
+from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.choices import PROMPT_PURPOSES, AuditAction, Level
 from kangfu.access.forms import PurposeForm
 from kangfu.access.models import Jurisdiction, User
-from kangfu.access.scoping import PERSON_READ_ROLES, grants_of, has_role
+from kangfu.access.scoping import CASE_STAFF_ROLES, PERSON_READ_ROLES, grants_of, has_role
 from kangfu.api.conditional import etag_of, require_match
 from kangfu.api.exceptions import Conflict
 from kangfu.api.idempotency import idempotent
+from kangfu.api.pagination import SeqCursorPagination
 from kangfu.api.serializers import (
+    AgreementSerializer,
+    AuditEventSerializer,
+    CaseSerializer,
     JurisdictionSerializer,
+    LeaveDecisionSerializer,
+    LeaveRequestSerializer,
+    MeasureSerializer,
     PersonSerializer,
     PersonWriteSerializer,
+    TransferSerializer,
 )
+from kangfu.cases import selectors as cases_selectors
+from kangfu.cases import services as cases_services
+from kangfu.cases.audit import case_read_audit, caseload_search_audit
+from kangfu.cases.choices import CaseState
+from kangfu.cases.models import LeaveRequest
 from kangfu.people import audit as people_audit
 from kangfu.people import selectors as people_selectors
 from kangfu.people import services as people_services
@@ -74,6 +94,24 @@ class JurisdictionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 # --- persons -------------------------------------------------------------------------------
+
+
+def purpose_context(request, person) -> AccessContext:
+    """The access context of an API read: a record outside the caller's caseload needs a
+    stated purpose, exactly as the page's purpose prompt asks (query parameters here)."""
+    ctx = AccessContext.from_request(request)
+    if not access_purpose.needs_purpose(request.user, person):
+        return ctx
+    form = PurposeForm(
+        {
+            "purpose": request.query_params.get("purpose", ""),
+            "note": request.query_params.get("purpose_note", ""),
+        }
+    )
+    if not form.is_valid():
+        raise ValidationError(form.errors)
+    return ctx.with_purpose(form.cleaned_data["purpose"], form.cleaned_data["note"])
+
 
 PURPOSE_PARAMS = [
     OpenApiParameter(
@@ -162,18 +200,7 @@ class PersonViewSet(
         person = people_selectors.person_find(user=request.user, public_id=public_id)
         if person is None:
             raise Http404
-        ctx = AccessContext.from_request(request)
-        if access_purpose.needs_purpose(request.user, person):
-            form = PurposeForm(
-                {
-                    "purpose": request.query_params.get("purpose", ""),
-                    "note": request.query_params.get("purpose_note", ""),
-                }
-            )
-            if not form.is_valid():
-                raise ValidationError(form.errors)
-            ctx = ctx.with_purpose(form.cleaned_data["purpose"], form.cleaned_data["note"])
-        return person, ctx
+        return person, purpose_context(request, person)
 
     def _representation(self, person) -> tuple[dict, str]:
         data = PersonSerializer(person, context=self.get_serializer_context()).data
@@ -269,3 +296,206 @@ def _already_registered(exc) -> str:
         "This person is already registered in another jurisdiction. Request a transfer "
         "from that jurisdiction instead of registering again."
     )
+
+
+# --- cases, measures, agreements, leave, transfers ---------------------------------------
+
+
+def _require_case_staff(user) -> None:
+    if not has_role(user, CASE_STAFF_ROLES):
+        raise PermissionDenied
+
+
+def _case_for(request, case_id) -> tuple:
+    """A visible case and the access context of reading it (404 outside the caller's scope)."""
+    _require_case_staff(request.user)
+    case = cases_selectors.case_get(user=request.user, public_id=case_id)
+    return case, purpose_context(request, case.person)
+
+
+class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cases under the caller's grants (open by default), as the caseload page lists them."""
+
+    scope_group = "cases"
+    serializer_class = CaseSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9a-f-]{36}"
+
+    def get_queryset(self):
+        params = self.request.query_params
+        state = params.get("state", "open")
+        if state not in {"", *CaseState.values}:
+            raise ValidationError({"state": [_("Unknown state.")]})
+        return cases_selectors.caseload(
+            user=self.request.user, mine=params.get("mine") in ("1", "true"), state=state
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("mine", bool, description="Only the caller's own caseload."),
+            OpenApiParameter("state", str, enum=["", *CaseState.values]),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        _require_case_staff(request.user)
+        page = self.paginate_queryset(self.get_queryset())
+        caseload_search_audit(
+            ctx=AccessContext.from_request(request),
+            mine=request.query_params.get("mine") in ("1", "true"),
+            shown=len(page),
+            total=None,
+        )
+        return self.get_paginated_response(CaseSerializer(page, many=True).data)
+
+    @extend_schema(parameters=PURPOSE_PARAMS)
+    def retrieve(self, request, *args, **kwargs):
+        case, ctx = _case_for(request, kwargs["id"])
+        case_read_audit(ctx=ctx, case=case)
+        return Response(CaseSerializer(case).data)
+
+
+class MeasureViewSet(viewsets.GenericViewSet):
+    """The measures of one case; POST records a new decision (awaiting the person's report)."""
+
+    scope_group = "cases"
+    serializer_class = MeasureSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses=MeasureSerializer(many=True))
+    def list(self, request, case_id=None):
+        case, ctx = _case_for(request, case_id)
+        case_read_audit(ctx=ctx, case=case)
+        return Response(
+            MeasureSerializer(case.measures.order_by("decided_on", "id"), many=True).data
+        )
+
+    @extend_schema(
+        parameters=PURPOSE_PARAMS, request=MeasureSerializer, responses={201: MeasureSerializer}
+    )
+    @idempotent
+    def create(self, request, case_id=None):
+        case, ctx = _case_for(request, case_id)
+        data = MeasureSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        measure = cases_services.measure_record_decision(
+            actor=ctx, case=case, **data.validated_data
+        )
+        return Response(MeasureSerializer(measure).data, status=201)
+
+
+class AgreementViewSet(viewsets.GenericViewSet):
+    """The agreement versions of one case (the signed paper is the PDF on the case page)."""
+
+    scope_group = "cases"
+    serializer_class = AgreementSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses=AgreementSerializer(many=True))
+    def list(self, request, case_id=None):
+        case, ctx = _case_for(request, case_id)
+        case_read_audit(ctx=ctx, case=case)
+        return Response(AgreementSerializer(case.agreements.order_by("-id"), many=True).data)
+
+
+class LeaveRequestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Written leave reports (art. 19) of the caller's cases; POST records one, and
+    POST …/{id}/decision/ approves or refuses it."""
+
+    scope_group = "cases"
+    serializer_class = LeaveRequestSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no caller
+            return LeaveRequest.objects.none()
+        _require_case_staff(self.request.user)
+        return LeaveRequest.objects.visible_to(self.request.user).select_related("case")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        audit_record(
+            ctx=AccessContext.from_request(request),
+            action=AuditAction.SEARCH,
+            fields=("leave",) if page else (),
+            outside_caseload=False,
+            detail=f"query=leave-requests hits={len(page)}",
+        )
+        return self.get_paginated_response(LeaveRequestSerializer(page, many=True).data)
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses={201: LeaveRequestSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        data = LeaveRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        case, ctx = _case_for(request, values.pop("case")["public_id"])
+        leave = cases_services.leave_request_record(actor=ctx, case=case, **values)
+        return Response(LeaveRequestSerializer(leave).data, status=201)
+
+    @extend_schema(
+        parameters=PURPOSE_PARAMS,
+        request=LeaveDecisionSerializer,
+        responses=LeaveRequestSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="decision")
+    def decision(self, request, pk=None):
+        leave = get_object_or_404(self.get_queryset(), pk=pk)
+        ctx = purpose_context(request, leave.case.person)
+        data = LeaveDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cases_services.leave_decide(
+            actor=ctx,
+            leave=leave,
+            approve=data.validated_data["approve"],
+            reason=data.validated_data.get("reason", ""),
+        )
+        return Response(LeaveRequestSerializer(leave).data)
+
+
+class TransferViewSet(viewsets.ReadOnlyModelViewSet):
+    """Transfers sent from or received by the caller's townships (no person data)."""
+
+    scope_group = "cases"
+    serializer_class = TransferSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9a-f-]{36}"
+
+    def get_queryset(self):
+        _require_case_staff(self.request.user)
+        return cases_selectors.transfers_for(user=self.request.user)
+
+
+class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The access log of the caller's subtree: supervisors only, as on the audit page."""
+
+    scope_group = "audit"
+    serializer_class = AuditEventSerializer
+    pagination_class = SeqCursorPagination
+
+    def get_queryset(self):
+        if not access_selectors.can_view_audit(self.request.user):
+            raise PermissionDenied
+        params = self.request.query_params
+        action = params.get("action", "")
+        if action and action not in AuditAction.values:
+            raise ValidationError({"action": [_("Unknown action.")]})
+        return access_selectors.audit_list(
+            user=self.request.user,
+            filters=access_selectors.AuditFilter(
+                username=params.get("user", "")[:150].replace("\x00", ""),
+                action=action,
+                person=params.get("person", "")[:64].replace("\x00", ""),
+            ),
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("user", str, description="User name of the actor."),
+            OpenApiParameter("action", str, enum=AuditAction.values),
+            OpenApiParameter("person", str, description="Public id of the person."),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

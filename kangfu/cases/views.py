@@ -29,6 +29,7 @@ from kangfu.access.choices import AccessPurpose, AuditAction, Role
 from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with, has_role
 from kangfu.cases import forms, lifecycle, selectors, services
 from kangfu.cases.agreements import agreement_pdf
+from kangfu.cases.audit import case_read_audit, caseload_search_audit
 from kangfu.cases.choices import LeaveState, MeasureState, TransferState
 from kangfu.cases.models import Case
 from kangfu.people.selectors import person_get
@@ -75,13 +76,12 @@ def caseload(request):
     qs = selectors.caseload(user=request.user, mine=mine == "1")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     hits = list(page.object_list)
-    # One search event per page shown: how many, never the names (as the person list does).
-    audit_record(
+    caseload_search_audit(
         ctx=AccessContext.from_request(request),
-        action=AuditAction.SEARCH,
-        fields=("name", "measure", "state") if hits else (),
-        outside_caseload=False,
-        detail=f"query=caseload mine={mine or '0'} hits={page.paginator.count} page={page.number}",
+        mine=mine == "1",
+        shown=len(hits),
+        total=page.paginator.count,
+        page=page.number,
     )
     return render(
         request,
@@ -150,12 +150,7 @@ def case_detail(request, public_id):
         return ctx
     measures = list(case.measures.order_by("decided_on", "id"))
     live = next((m for m in measures if m.is_live), None)
-    audit_record(
-        ctx=ctx,
-        action=AuditAction.READ,
-        obj=case.person,
-        fields=("name", "case", "measures", "agreements", "leave", "absences", "timeline"),
-    )
+    case_read_audit(ctx=ctx, case=case)
     leaves = [
         selectors.leave_overview(case, leave)
         for leave in case.leave_requests.select_related("measure")

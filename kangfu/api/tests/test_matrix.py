@@ -6,7 +6,11 @@ the suite. Objects used in detail URLs belong to township A (城东街道).
 
 from __future__ import annotations
 
+import datetime as dt
+from types import SimpleNamespace
+
 import pytest
+import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +50,21 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:person-detail", "GET"): row(200, 404, 200, 200, 403),
     # Without If-Match the owner gets 428; everyone else never learns the record exists.
     ("api:person-detail", "PATCH"): row(428, 404, 404, 404, 403),
+    # Case data is for case staff: partners and the administrator never see it.
+    ("api:case-list", "GET"): row(200, 200, 200, 403, 403),
+    ("api:case-detail", "GET"): row(200, 404, 200, 403, 403),
+    ("api:case-measures", "GET"): row(200, 404, 200, 403, 403),
+    # Supervisors read and approve; only the township records decisions.
+    ("api:case-measures", "POST"): row(201, 404, 403, 403, 403),
+    ("api:case-agreements", "GET"): row(200, 404, 200, 403, 403),
+    ("api:leave-request-list", "GET"): row(200, 200, 200, 403, 403),
+    ("api:leave-request-list", "POST"): row(201, 404, 403, 403, 403),
+    ("api:leave-request-decision", "POST"): row(200, 404, 403, 403, 403),
+    # Both the sending and the receiving township see a transfer.
+    ("api:transfer-list", "GET"): row(200, 200, 200, 403, 403),
+    ("api:transfer-detail", "GET"): row(200, 200, 200, 403, 403),
+    # The access log is for supervisors only.
+    ("api:audit-event-list", "GET"): row(403, 403, 200, 403, 403, no_scope=403),
 }
 
 
@@ -55,9 +74,16 @@ def path_for(name: str, objects) -> str:
     kwargs = {
         "api:jurisdiction-detail": {"code": objects.tree.a.code},
         "api:person-detail": {"id": objects.people.in_a.public_id},
+        "api:case-detail": {"id": objects.case.public_id},
+        "api:case-measures": {"case_id": objects.case.public_id},
+        "api:case-agreements": {"case_id": objects.case.public_id},
+        "api:leave-request-decision": {"pk": objects.leave.pk},
+        "api:transfer-detail": {"id": objects.transfer.public_id},
     }.get(name, {})
-    query = "?purpose=supervision" if name == "api:person-detail" else ""
-    return reverse(name, kwargs=kwargs) + query
+    if name == "api:case-measures" and objects.method == "POST":
+        kwargs = {"case_id": objects.empty_case.public_id}
+    # Supervisors state a purpose, as the page would ask them to.
+    return reverse(name, kwargs=kwargs) + "?purpose=supervision"
 
 
 def api_routes() -> set[tuple[str, str]]:
@@ -86,13 +112,55 @@ def test_every_api_endpoint_has_a_row_in_the_matrix():
     assert not set(MATRIX) - api_routes(), "MATRIX lists routes that no longer exist"
 
 
-@pytest.mark.parametrize(("route", "method"), sorted(MATRIX))
-def test_the_authorization_matrix(route, method, api, personas, tree, people):
-    from types import SimpleNamespace
+@pytest.fixture
+def objects(personas, tree, people):
+    """Records of township A at every point the matrix needs, on 2024-06-03."""
+    from conftest import register
+    from kangfu.cases import services
+    from kangfu.cases.tests.conftest import decide, day, open_case
 
-    objects = SimpleNamespace(tree=tree, people=people)
+    case = open_case(personas.worker_a, people.in_a, opened_on=day("2024-03-01"))
+    measure = decide(personas.worker_a, case)
+    services.measure_report(actor=personas.worker_a, measure=measure, reported_on=day("2024-03-05"))
+    leave = services.leave_request_record(
+        actor=personas.worker_a,
+        case=case,
+        submitted_on=day("2024-06-01"),
+        leaves_on=day("2024-06-10"),
+        returns_on=day("2024-06-20"),
+        destination_county="南屏市南湖区",
+        reason="探亲",
+    )
+    transfer = services.transfer_propose(
+        actor=personas.worker_a, case=case, to_township=tree.b, reason="residence"
+    )
+    other = register(personas.worker_a, tree.a, name="刘洋")
+    empty_case = open_case(personas.worker_a, other, opened_on=day("2024-05-01"))
+    return SimpleNamespace(
+        tree=tree,
+        people=people,
+        case=case,
+        leave=leave,
+        transfer=transfer,
+        empty_case=empty_case,
+        method="GET",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _frozen_day():
+    """Every fixture and request of this module runs on 2024-06-03 (Asia/Shanghai)."""
+    with time_machine.travel(dt.datetime(2024, 6, 3, 2, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.mark.parametrize(("route", "method"), sorted(MATRIX))
+def test_the_authorization_matrix(route, method, api, objects):
+    objects.method = method
     path = path_for(route, objects)
-    body = PAYLOADS.get((route, method), {})
+    body = dict(PAYLOADS.get((route, method), {}))
+    if body.get("case") == "CASE":
+        body["case"] = str(objects.case.public_id)
     got = {}
     for persona in PERSONAS:
         client = getattr(api, persona)
@@ -111,4 +179,20 @@ PAYLOADS: dict[tuple[str, str], dict] = {
         "township": "520102001",
     },
     ("api:person-detail", "PATCH"): {"phone": "13912345678"},
+    ("api:case-measures", "POST"): {
+        "kind": "community_treatment",
+        "decision_number": "东公(禁)决字〔2024〕30号",
+        "deciding_authority": "东川市公安局城关分局",
+        "decided_on": "2024-05-28",
+        "received_on": "2024-05-30",
+    },
+    ("api:leave-request-list", "POST"): {
+        "case": "CASE",
+        "submitted_on": "2024-06-02",
+        "leaves_on": "2024-07-01",
+        "returns_on": "2024-07-05",
+        "destination_county": "南屏市南湖区",
+        "reason": "看病",
+    },
+    ("api:leave-request-decision", "POST"): {"approve": True},
 }

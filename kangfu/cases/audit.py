@@ -1,0 +1,29 @@
+"""The audit event of reading a case, shared by the case page and the API."""
+
+from __future__ import annotations
+
+from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.choices import AuditAction
+from kangfu.cases.models import Case
+
+# What a case read shows of the person's record (names of parts, never values).
+CASE_READ_FIELDS = ("name", "case", "measures", "agreements", "leave", "absences", "timeline")
+
+
+def case_read_audit(*, ctx: AccessContext, case: Case) -> None:
+    audit_record(ctx=ctx, action=AuditAction.READ, obj=case.person, fields=CASE_READ_FIELDS)
+
+
+def caseload_search_audit(
+    *, ctx: AccessContext, mine: bool, shown: int, total: int | None, page: int | str = 1
+) -> None:
+    """One search event per caseload page shown: how many, never the names (as the person
+    list does)."""
+    count = total if total is not None else shown
+    audit_record(
+        ctx=ctx,
+        action=AuditAction.SEARCH,
+        fields=("name", "measure", "state") if shown else (),
+        outside_caseload=False,
+        detail=f"query=caseload mine={int(mine)} hits={count} page={page}",
+    )
