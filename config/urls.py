@@ -14,6 +14,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("kangfu.api.urls")),
     path("people/", include("kangfu.people.urls")),
+    path("referrals/", include("kangfu.referrals.urls")),
+    path("portal/", include("kangfu.portal.urls")),
     path("cases/", include("kangfu.cases.urls")),
+    path("risk/", include("kangfu.risk.urls")),
+    path("schedule/", include("kangfu.schedule.urls")),
     path("", include("kangfu.core.urls")),
 ]

@@ -117,7 +117,7 @@ def objects(personas, tree, people):
     """Records of township A at every point the matrix needs, on 2024-06-03."""
     from conftest import register
     from kangfu.cases import services
-    from kangfu.cases.tests.conftest import decide, day, open_case
+    from kangfu.cases.tests.conftest import day, decide, open_case
 
     case = open_case(personas.worker_a, people.in_a, opened_on=day("2024-03-01"))
     measure = decide(personas.worker_a, case)
