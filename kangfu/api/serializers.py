@@ -154,3 +154,43 @@ class AuditEventSerializer(serializers.Serializer):
     purpose = serializers.CharField(read_only=True)
     outside_caseload = serializers.BooleanField(read_only=True)
     client_address = serializers.CharField(read_only=True, allow_null=True)
+
+
+class AssessmentSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    person = serializers.UUIDField(source="person.public_id")
+    status = serializers.CharField(read_only=True)
+    as_of = serializers.DateField(read_only=True)
+    facts = serializers.DictField(read_only=True)
+    from_record = serializers.ListField(child=serializers.CharField(), read_only=True)
+    evidence = serializers.DictField(read_only=True)
+    pack_id = serializers.CharField(read_only=True)
+    pack_version = serializers.CharField(read_only=True)
+    assessed = serializers.CharField(read_only=True)
+    criteria = serializers.ListField(child=serializers.CharField(), read_only=True)
+    category = serializers.CharField(read_only=True)
+    current_before = serializers.CharField(read_only=True, allow_null=True)
+    changed = serializers.BooleanField(read_only=True)
+    reasons = serializers.ListField(child=serializers.DictField(), read_only=True)
+    assessor = serializers.CharField(source="assessor.username", read_only=True)
+    approver = serializers.CharField(
+        source="approver.username", read_only=True, allow_null=True, default=None
+    )
+    submitted_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    approved_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    next_review_on = serializers.DateField(read_only=True, allow_null=True)
+
+
+class AssessmentAnswersSerializer(serializers.Serializer):
+    """The assessor's answers (facts by name) and evidence per criterion code."""
+
+    answers = serializers.DictField(required=False, default=dict)
+    evidence = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        required=False,
+        default=dict,
+    )
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)

@@ -11,6 +11,7 @@ router.register("cases", views.CaseViewSet, basename="case")
 router.register("leave-requests", views.LeaveRequestViewSet, basename="leave-request")
 router.register("transfers", views.TransferViewSet, basename="transfer")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("assessments", views.AssessmentViewSet, basename="assessment")
 
 case_child = r"cases/(?P<case_id>[0-9a-f-]{36})"
 

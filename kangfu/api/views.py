@@ -31,8 +31,11 @@ from kangfu.api.idempotency import idempotent
 from kangfu.api.pagination import SeqCursorPagination
 from kangfu.api.serializers import (
     AgreementSerializer,
+    AssessmentAnswersSerializer,
+    AssessmentSerializer,
     AuditEventSerializer,
     CaseSerializer,
+    CommentSerializer,
     JurisdictionSerializer,
     LeaveDecisionSerializer,
     LeaveRequestSerializer,
@@ -50,6 +53,10 @@ from kangfu.people import audit as people_audit
 from kangfu.people import selectors as people_selectors
 from kangfu.people import services as people_services
 from kangfu.people.forms import PersonForm
+from kangfu.risk import selectors as risk_selectors
+from kangfu.risk import services as risk_services
+from kangfu.risk.audit import assessment_read_audit
+from kangfu.risk.models import Assessment
 
 
 @extend_schema(exclude=True)
@@ -499,3 +506,130 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+# --- risk assessments ---------------------------------------------------------------------
+
+
+class AssessmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Risk assessments through the same services as the risk pages: start (POST with the
+    person), answer (PATCH with If-Match), submit, approve (by another person) or return."""
+
+    scope_group = "assessments"
+    serializer_class = AssessmentSerializer
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9a-f-]{36}"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Assessment.objects.none()
+        _require_case_staff(self.request.user)
+        return (
+            Assessment.objects.visible_to(self.request.user)
+            .select_related("person", "assessor", "approver")
+            .order_by("-id")
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        audit_record(
+            ctx=AccessContext.from_request(request),
+            action=AuditAction.SEARCH,
+            fields=("risk_assessment",) if page else (),
+            outside_caseload=False,
+            detail=f"query=assessments hits={len(page)}",
+        )
+        return self.get_paginated_response(AssessmentSerializer(page, many=True).data)
+
+    def _get(self, request, public_id):
+        _require_case_staff(request.user)
+        assessment = risk_selectors.assessment_get(user=request.user, public_id=public_id)
+        return assessment, purpose_context(request, assessment.person)
+
+    def _answer(self, assessment, status=200):
+        data = AssessmentSerializer(assessment).data
+        return Response(data, status=status, headers={"ETag": etag_of(data)})
+
+    @extend_schema(parameters=PURPOSE_PARAMS)
+    def retrieve(self, request, *args, **kwargs):
+        assessment, ctx = self._get(request, kwargs["id"])
+        assessment_read_audit(ctx=ctx, assessment=assessment)
+        return self._answer(assessment)
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses={201: AssessmentSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        _require_case_staff(request.user)
+        data = AssessmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = people_selectors.person_find(
+            user=request.user, public_id=data.validated_data["person"]["public_id"]
+        )
+        if person is None:
+            raise ValidationError({"person": [_("No such person in your jurisdiction.")]})
+        ctx = purpose_context(request, person)
+        assessment = risk_services.assessment_start(actor=ctx, person=person)
+        return self._answer(assessment, status=201)
+
+    @extend_schema(
+        request=AssessmentAnswersSerializer,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag of the representation you read.",
+            ),
+            *PURPOSE_PARAMS,
+        ],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        assessment, ctx = self._get(request, kwargs["id"])
+        require_match(request, etag_of(AssessmentSerializer(assessment).data))
+        data = AssessmentAnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        risk_services.assessment_update(
+            actor=ctx,
+            assessment=assessment,
+            answers=data.validated_data["answers"],
+            evidence=data.validated_data["evidence"],
+        )
+        return self._answer(assessment)
+
+    @extend_schema(request=None, parameters=PURPOSE_PARAMS)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, id=None):
+        assessment, ctx = self._get(request, id)
+        return self._answer(risk_services.assessment_submit(actor=ctx, assessment=assessment))
+
+    @extend_schema(request=CommentSerializer, parameters=PURPOSE_PARAMS)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, id=None):
+        assessment, ctx = self._get(request, id)
+        data = CommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = data.validated_data.get("comment", "")
+        return self._answer(
+            risk_services.assessment_approve(actor=ctx, assessment=assessment, comment=comment)
+        )
+
+    @extend_schema(
+        request=CommentSerializer, parameters=PURPOSE_PARAMS, operation_id="assessments_return"
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def send_back(self, request, id=None):
+        assessment, ctx = self._get(request, id)
+        data = CommentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = data.validated_data.get("comment", "")
+        return self._answer(
+            risk_services.assessment_return(actor=ctx, assessment=assessment, comment=comment)
+        )

@@ -31,6 +31,7 @@ from kangfu.people.selectors import person_get
 from kangfu.policy import engine
 from kangfu.policy.packs import get_pack
 from kangfu.risk import forms, selectors, services
+from kangfu.risk.audit import assessment_read_audit
 from kangfu.risk.choices import EDITABLE_STATUSES, AssessmentStatus, ReviewState
 from kangfu.risk.templatetags.risk import evidence_rows
 
@@ -297,7 +298,7 @@ def assessment_detail(request, public_id):
     ctx = _context(request, person, "assessment", assessment.public_id)
     if isinstance(ctx, HttpResponse):
         return ctx
-    audit_record(ctx=ctx, action=AuditAction.READ, obj=person, fields=("name", "risk_assessment"))
+    assessment_read_audit(ctx=ctx, assessment=assessment)
     notice = getattr(assessment, "notice", None)
     return render(
         request,

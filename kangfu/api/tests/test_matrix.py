@@ -11,7 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conftest import register
+from kangfu.cases import services
+from kangfu.cases.tests.conftest import day, decide, open_case
+from kangfu.risk import services as risk
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +68,20 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # Both the sending and the receiving township see a transfer.
     ("api:transfer-list", "GET"): row(200, 200, 200, 403, 403),
     ("api:transfer-detail", "GET"): row(200, 200, 200, 403, 403),
+    # Risk assessments: case staff only; the assessor submits, another person approves.
+    ("api:assessment-list", "GET"): row(200, 200, 200, 403, 403),
+    ("api:assessment-list", "POST"): row(201, 400, 400, 403, 403),
+    ("api:assessment-detail", "GET"): row(200, 404, 200, 403, 403),
+    ("api:assessment-detail", "PATCH"): row(428, 404, 428, 403, 403),
+    ("api:assessment-submit", "POST"): row(200, 404, 403, 403, 403),
+    ("api:assessment-approve", "POST"): row(403, 404, 200, 403, 403),
+    ("api:assessment-send-back", "POST"): row(403, 404, 200, 403, 403),
     # The access log is for supervisors only.
     ("api:audit-event-list", "GET"): row(403, 403, 200, 403, 403, no_scope=403),
 }
 
 
 def path_for(name: str, objects) -> str:
-    from django.urls import reverse
-
     kwargs = {
         "api:jurisdiction-detail": {"code": objects.tree.a.code},
         "api:person-detail": {"id": objects.people.in_a.public_id},
@@ -79,6 +90,10 @@ def path_for(name: str, objects) -> str:
         "api:case-agreements": {"case_id": objects.case.public_id},
         "api:leave-request-decision": {"pk": objects.leave.pk},
         "api:transfer-detail": {"id": objects.transfer.public_id},
+        "api:assessment-detail": {"id": objects.assessment.public_id},
+        "api:assessment-submit": {"id": objects.assessment.public_id},
+        "api:assessment-approve": {"id": objects.submitted.public_id},
+        "api:assessment-send-back": {"id": objects.submitted.public_id},
     }.get(name, {})
     if name == "api:case-measures" and objects.method == "POST":
         kwargs = {"case_id": objects.empty_case.public_id}
@@ -115,10 +130,6 @@ def test_every_api_endpoint_has_a_row_in_the_matrix():
 @pytest.fixture
 def objects(personas, tree, people):
     """Records of township A at every point the matrix needs, on 2024-06-03."""
-    from conftest import register
-    from kangfu.cases import services
-    from kangfu.cases.tests.conftest import day, decide, open_case
-
     case = open_case(personas.worker_a, people.in_a, opened_on=day("2024-03-01"))
     measure = decide(personas.worker_a, case)
     services.measure_report(actor=personas.worker_a, measure=measure, reported_on=day("2024-03-05"))
@@ -136,6 +147,12 @@ def objects(personas, tree, people):
     )
     other = register(personas.worker_a, tree.a, name="刘洋")
     empty_case = open_case(personas.worker_a, other, opened_on=day("2024-05-01"))
+    assessment = risk.assessment_start(actor=personas.worker_a, person=people.in_a)
+    third = register(personas.worker_a, tree.a, name="孙强")
+    submitted = risk.assessment_submit(
+        actor=personas.worker_a,
+        assessment=risk.assessment_start(actor=personas.worker_a, person=third),
+    )
     return SimpleNamespace(
         tree=tree,
         people=people,
@@ -143,6 +160,9 @@ def objects(personas, tree, people):
         leave=leave,
         transfer=transfer,
         empty_case=empty_case,
+        other=other,
+        assessment=assessment,
+        submitted=submitted,
         method="GET",
     )
 
@@ -161,6 +181,8 @@ def test_the_authorization_matrix(route, method, api, objects):
     body = dict(PAYLOADS.get((route, method), {}))
     if body.get("case") == "CASE":
         body["case"] = str(objects.case.public_id)
+    if body.get("person") == "OTHER":
+        body["person"] = str(objects.other.public_id)
     got = {}
     for persona in PERSONAS:
         client = getattr(api, persona)
@@ -195,4 +217,7 @@ PAYLOADS: dict[tuple[str, str], dict] = {
         "reason": "看病",
     },
     ("api:leave-request-decision", "POST"): {"approve": True},
+    ("api:assessment-list", "POST"): {"person": "OTHER"},
+    ("api:assessment-approve", "POST"): {"comment": "同意"},
+    ("api:assessment-send-back", "POST"): {"comment": "请补充 H3 的诊断证明"},
 }
