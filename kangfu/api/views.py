@@ -131,6 +131,18 @@ PURPOSE_PARAMS = [
 ]
 
 
+UPDATE_PARAMS = [
+    OpenApiParameter(
+        "If-Match",
+        str,
+        OpenApiParameter.HEADER,
+        required=True,
+        description="The ETag of the representation you read.",
+    ),
+    *PURPOSE_PARAMS,
+]
+
+
 class PersonViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -262,16 +274,7 @@ class PersonViewSet(
     @extend_schema(
         request=PersonWriteSerializer,
         responses=PersonSerializer,
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The ETag of the representation you read.",
-            ),
-            *PURPOSE_PARAMS,
-        ],
+        parameters=UPDATE_PARAMS,
     )
     def partial_update(self, request, *args, **kwargs):
         person, ctx = self._open(request, kwargs["id"])
@@ -306,6 +309,19 @@ def _already_registered(exc) -> str:
 
 
 # --- cases, measures, agreements, leave, transfers ---------------------------------------
+
+
+def audited_list(view, request, *, query: str, fields: tuple[str, ...]):
+    """A page of a case-data list, with one search event (how many, never which)."""
+    page = view.paginate_queryset(view.get_queryset())
+    audit_record(
+        ctx=AccessContext.from_request(request),
+        action=AuditAction.SEARCH,
+        fields=fields if page else (),
+        outside_caseload=False,
+        detail=f"query={query} hits={len(page)}",
+    )
+    return view.get_paginated_response(view.get_serializer(page, many=True).data)
 
 
 def _require_case_staff(user) -> None:
@@ -420,15 +436,7 @@ class LeaveRequestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewse
         return LeaveRequest.objects.visible_to(self.request.user).select_related("case")
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        audit_record(
-            ctx=AccessContext.from_request(request),
-            action=AuditAction.SEARCH,
-            fields=("leave",) if page else (),
-            outside_caseload=False,
-            detail=f"query=leave-requests hits={len(page)}",
-        )
-        return self.get_paginated_response(LeaveRequestSerializer(page, many=True).data)
+        return audited_list(self, request, query="leave-requests", fields=("leave",))
 
     @extend_schema(parameters=PURPOSE_PARAMS, responses={201: LeaveRequestSerializer})
     @idempotent
@@ -538,15 +546,7 @@ class AssessmentViewSet(
         )
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
-        audit_record(
-            ctx=AccessContext.from_request(request),
-            action=AuditAction.SEARCH,
-            fields=("risk_assessment",) if page else (),
-            outside_caseload=False,
-            detail=f"query=assessments hits={len(page)}",
-        )
-        return self.get_paginated_response(AssessmentSerializer(page, many=True).data)
+        return audited_list(self, request, query="assessments", fields=("risk_assessment",))
 
     def _get(self, request, public_id):
         _require_case_staff(request.user)
@@ -580,16 +580,7 @@ class AssessmentViewSet(
 
     @extend_schema(
         request=AssessmentAnswersSerializer,
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The ETag of the representation you read.",
-            ),
-            *PURPOSE_PARAMS,
-        ],
+        parameters=UPDATE_PARAMS,
     )
     def partial_update(self, request, *args, **kwargs):
         assessment, ctx = self._get(request, kwargs["id"])
