@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from kangfu.api import pages as api_pages
 
@@ -19,5 +20,7 @@ urlpatterns = [
     path("cases/", include("kangfu.cases.urls")),
     path("risk/", include("kangfu.risk.urls")),
     path("schedule/", include("kangfu.schedule.urls")),
+    # The caseworker's morning page, at the address people will type.
+    path("today/", RedirectView.as_view(pattern_name="schedule:today"), name="today"),
     path("", include("kangfu.core.urls")),
 ]

@@ -66,6 +66,13 @@ class FindingKind(models.TextChoices):
 
     REFUSAL = "refusal", _("Refused the measure (did not report in time)")
     SERIOUS_BREACH = "serious_breach", _("Serious breach of the agreement")
+    # A confirmed positive test during the measure (recorded by the schedule app). Not H1
+    # evidence, but the same art. 21 duty to report.
+    RELAPSE = "relapse", _("Drug use during the measure (confirmed positive test)")
+
+
+# Findings that make criterion H1 hold; each is recorded at most once per measure.
+H1_FINDINGS = (FindingKind.REFUSAL, FindingKind.SERIOUS_BREACH)
 
 
 class EventKind(models.TextChoices):
@@ -92,3 +99,11 @@ class EventKind(models.TextChoices):
     HOLD_PLACED = "hold_placed", _("Legal hold placed")
     HOLD_RELEASED = "hold_released", _("Legal hold released")
     PURGED = "purged", _("Identity data purged")
+    # Support referrals (kangfu.referrals): one line per step, so the case shows them.
+    REFERRAL_PROPOSED = "referral_proposed", _("Referral proposed")
+    REFERRAL_CONSENTED = "referral_consented", _("Consent to a referral recorded")
+    REFERRAL_SENT = "referral_sent", _("Referral sent")
+    REFERRAL_ANSWERED = "referral_answered", _("Referral answered")
+    REFERRAL_STARTED = "referral_started", _("Referred service started")
+    REFERRAL_OUTCOME = "referral_outcome", _("Referral outcome recorded")
+    REFERRAL_CLOSED = "referral_closed", _("Referral closed")

@@ -311,8 +311,9 @@ class LeaveRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decision_reason = models.CharField(_("reason for the decision"), max_length=300, blank=True)
+    # Null when the person submitted the report themself through the portal.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     objects = CaseChildQuerySet.as_manager()
@@ -393,7 +394,12 @@ class Finding(models.Model):
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
         constraints = [
-            models.UniqueConstraint(fields=["measure", "kind"], name="finding_once_per_measure"),
+            # A relapse may happen more than once in a measure; each is its own finding.
+            models.UniqueConstraint(
+                fields=["measure", "kind"],
+                condition=Q(kind__in=["refusal", "serious_breach"]),
+                name="finding_once_per_measure",
+            ),
             models.CheckConstraint(
                 name="finding_report_has_disclosure",
                 condition=Q(reported_on__isnull=True, disclosure__isnull=True)

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kangfu.cases.choices import LIVE_STATES, FindingKind, LeaveState, TransferState
+from kangfu.cases.choices import H1_FINDINGS, LIVE_STATES, LeaveState, TransferState
 from kangfu.cases.models import (
     Case,
     CaseEvent,
@@ -77,7 +77,7 @@ def case_category(case: Case) -> engine.Category:
     refusal or serious breach of the current measure is on record (H1), else medium (M1:
     someone under a measure is never low)."""
     measure = case.measures.filter(state__in=LIVE_STATES).first()
-    if measure is not None and measure.findings.exists():
+    if measure is not None and measure.findings.filter(kind__in=H1_FINDINGS).exists():
         return engine.Category.HIGH
     return engine.Category.MEDIUM
 
@@ -109,13 +109,9 @@ def leave_overview(case: Case, leave: LeaveRequest) -> LeaveView:
 
 
 def breach_counts(measure: Measure) -> engine.BreachAssessment:
-    periods = [(a.first_day, a.last_day) for a in measure.absences.all()]
-    return engine.serious_breach(
-        pack_of(measure),
-        test_refusals=0,
-        unauthorised_departures=len(periods),
-        days_absent=engine.days_absent(periods),
-    )
+    from kangfu.cases.services import breach_assess
+
+    return breach_assess(measure)
 
 
 def transfers_for(*, user) -> QuerySet[Transfer]:
@@ -135,7 +131,7 @@ def open_findings(*, user) -> QuerySet[Finding]:
 
 
 def is_h1(case: Case) -> bool:
-    return case.findings.filter(kind__in=[FindingKind.REFUSAL, FindingKind.SERIOUS_BREACH]).exists()
+    return case.findings.filter(kind__in=H1_FINDINGS).exists()
 
 
 def today() -> dt.date:

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.audit import AccessContext, PersonActor, audit_record, is_person_actor
 from kangfu.access.choices import AuditAction, DataCategory, Level, Role
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.scoping import PERSON_WRITE_ROLES, grants_with
@@ -56,7 +56,7 @@ from kangfu.policy import engine
 from kangfu.policy.packs import get_pack
 from kangfu.policy.schema import Pack
 
-Actor = User | AccessContext
+Actor = User | AccessContext | PersonActor
 # The provision under which a refusal or serious breach goes to public security.
 ART_21 = "戒毒条例第二十一条"
 
@@ -117,14 +117,22 @@ def _event(
     **params,
 ) -> CaseEvent:
     params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items()}
+    # The person acting through the portal has no staff account: the event has no actor.
+    actor = ctx.actor if ctx and not is_person_actor(ctx.actor) else None
+    if ctx and is_person_actor(ctx.actor):
+        params.setdefault("by_person", True)
     return CaseEvent.objects.create(
-        case=case,
-        measure=measure,
-        kind=kind,
-        on=on,
-        params=params,
-        actor=ctx.actor if ctx else None,
+        case=case, measure=measure, kind=kind, on=on, params=params, actor=actor
     )
+
+
+def timeline_add(
+    *, actor: Actor, case: Case, kind: str, on: dt.date, measure: Measure | None = None, **params
+) -> CaseEvent:
+    """PUBLIC, for other apps (referrals): one line on the case timeline, written inside the
+    caller's transaction by the service that did the thing. ``params`` hold the values the
+    sentence needs (dates, numbers, organisation names — never identity data)."""
+    return _event(case, EventKind(kind), on, _ctx(actor), measure, **params)
 
 
 def _audit(ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -> None:
@@ -137,6 +145,58 @@ def _audit(ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -
 
 def live_measure(case: Case) -> Measure | None:
     return case.measures.filter(state__in=LIVE_STATES).order_by("-id").first()
+
+
+def _replan(case: Case, from_date: dt.date) -> None:
+    """Re-plan the person's tests and visits from ``from_date`` (schedule app), inside the
+    caller's transaction, after a change the plan depends on: a measure starts, is
+    suspended, resumes, ends or terminates, or leave is approved."""
+    from django.apps import apps
+
+    if apps.is_installed("kangfu.schedule"):
+        from kangfu.schedule.services import plan_rebuild
+
+        plan_rebuild(person=case.person, from_date=from_date)
+
+
+def _test_refusals(measure: Measure) -> int:
+    """Tests evaded (missed) or refused under ``measure``: the schedule app's violations."""
+    from django.apps import apps
+
+    if not apps.is_installed("kangfu.schedule"):
+        return 0
+    violation = apps.get_model("schedule", "Violation")
+    return violation.objects.filter(measure=measure).count()
+
+
+def breach_assess(measure: Measure) -> engine.BreachAssessment:
+    """戒毒条例 art. 20 on the measure's record: refused or missed tests, unauthorised
+    departures and the distinct days away."""
+    periods = [(a.first_day, a.last_day) for a in measure.absences.all()]
+    return engine.serious_breach(
+        pack_of(measure),
+        test_refusals=_test_refusals(measure),
+        unauthorised_departures=len(periods),
+        days_absent=engine.days_absent(periods),
+    )
+
+
+def breach_check(*, ctx: AccessContext, measure: Measure, on: dt.date) -> Finding | None:
+    """Record a serious-breach finding the first time a threshold of art. 20 is reached
+    (called, in their transaction, by whatever records a violation). Returns it, or None."""
+    breach = breach_assess(measure)
+    if not breach.serious or measure.findings.filter(kind=FindingKind.SERIOUS_BREACH).exists():
+        return None
+    finding = Finding.objects.create(
+        case=measure.case,
+        measure=measure,
+        kind=FindingKind.SERIOUS_BREACH,
+        found_on=on,
+        grounds=breach.zh,
+        recorded_by=ctx.actor,
+    )
+    _event(measure.case, EventKind.BREACH, on, ctx, measure, grounds=list(breach.grounds))
+    return finding
 
 
 # --- case -------------------------------------------------------------------------------
@@ -351,6 +411,7 @@ def measure_report(
             case, EventKind.REPORTED, reported_on, ctx, measure, ends_on=end, late=bool(late_reason)
         )
         _audit(ctx, case, AuditAction.UPDATE, ("measure.reported_on", "measure.state"))
+        _replan(case, reported_on)
     return measure
 
 
@@ -431,6 +492,7 @@ def measure_suspend(
         measure.save(update_fields=["state"])
         _event(case, EventKind.SUSPENDED, detained_on, ctx, measure)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "external_period"))
+        _replan(case, detained_on)
     return period
 
 
@@ -459,6 +521,8 @@ def measure_resume(*, actor: Actor, measure: Measure, released_on: dt.date) -> M
             case, EventKind.RESUMED, released_on, ctx, measure, days=days, ends_on=measure.ends_on
         )
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "measure.ends_on"))
+        # From the day of detention: what fell due meanwhile moves to the day of release.
+        _replan(case, period.starts_on)
     return measure
 
 
@@ -505,6 +569,7 @@ def measure_terminate(
         measure.save(update_fields=["state", "finished_on"])
         _event(case, EventKind.TERMINATED, starts_on, ctx, measure, external=kind.value)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "external_period"))
+        _replan(case, starts_on)
     return period
 
 
@@ -529,6 +594,7 @@ def measure_end(*, actor: Actor, measure: Measure) -> Measure:
             case.state, case.closed_on = CaseState.CLOSED, measure.ends_on
             case.save(update_fields=["state", "closed_on"])
             _event(case, EventKind.CLOSED, measure.ends_on, ctx)
+        _replan(case, measure.ends_on + dt.timedelta(days=1))
     return measure
 
 
@@ -657,9 +723,18 @@ def leave_request_record(
     destination_county: str,
     reason: str,
 ) -> LeaveRequest:
-    """Record the person's written report before leaving the county (art. 19)."""
+    """Record the person's written report before leaving the county (art. 19).
+
+    Case staff record a report handed in on paper; the person may also submit their own
+    through the portal (``actor`` is then their ``PersonActor``: only for their own case).
+    """
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    by_person = is_person_actor(ctx.actor)
+    if by_person:
+        if ctx.actor.person_id != case.person_id or case.state != CaseState.OPEN:
+            raise PermissionDenied("a person reports only for their own open case")
+    else:
+        _require_writer(ctx, case)
     measure = _in_force(case)
     _not_future("submitted_on", submitted_on)
     _not_before("submitted_on", submitted_on, measure.starts_on, _("the start of the measure"))
@@ -682,7 +757,7 @@ def leave_request_record(
             returns_on=returns_on,
             destination_county=destination,
             reason=reason.strip(),
-            created_by=ctx.actor,
+            created_by=None if by_person else ctx.actor,
         )
         _event(
             case,
@@ -723,6 +798,8 @@ def leave_decide(
         leave.save()
         _event(case, EventKind.LEAVE_DECIDED, decided_on, ctx, leave.measure, approved=approve)
         _audit(ctx, case, AuditAction.UPDATE, ("leave_request.state",))
+        if approve:
+            _replan(case, leave.leaves_on)
     return leave
 
 
@@ -759,24 +836,7 @@ def absence_record(
             days=(last_day - first_day).days + 1,
         )
         _audit(ctx, case, AuditAction.CREATE, ("absence",))
-        periods = [(a.first_day, a.last_day) for a in [*existing, absence]]
-        breach = engine.serious_breach(
-            pack_of(measure),
-            # Missed and refused tests are counted by the schedule app once it exists.
-            test_refusals=0,
-            unauthorised_departures=len(periods),
-            days_absent=engine.days_absent(periods),
-        )
-        if breach.serious and not measure.findings.filter(kind=FindingKind.SERIOUS_BREACH).exists():
-            Finding.objects.create(
-                case=case,
-                measure=measure,
-                kind=FindingKind.SERIOUS_BREACH,
-                found_on=last_day,
-                grounds=breach.zh,
-                recorded_by=ctx.actor,
-            )
-            _event(case, EventKind.BREACH, last_day, ctx, measure, grounds=list(breach.grounds))
+        breach_check(ctx=ctx, measure=measure, on=last_day)
     return absence
 
 

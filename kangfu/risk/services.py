@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import importlib
-import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
@@ -399,19 +397,13 @@ def assessment_return(*, actor: Actor, assessment: Assessment, comment: str) -> 
     return assessment
 
 
-def plan_rebuild(*, person: Person, from_date: dt.date) -> bool:
-    """THE SEAM to the schedule app: re-plan the person's tests and visits from ``from_date``
-    after an approved change of category. Called inside the approval's transaction, so an
-    approval and its new plan commit together. Until ``kangfu.schedule.services`` exists this
-    does nothing and returns False; the schedule app implements
-    ``plan_rebuild(*, person, from_date)`` (past results are never touched)."""
-    if importlib.util.find_spec("kangfu.schedule") is None:
-        return False
-    if importlib.util.find_spec("kangfu.schedule.services") is None:
-        return False
-    module = importlib.import_module("kangfu.schedule.services")
-    module.plan_rebuild(person=person, from_date=from_date)
-    return True
+def plan_rebuild(*, person: Person, from_date: dt.date) -> int:
+    """Re-plan the person's tests and visits from ``from_date`` after an approved change of
+    category (schedule app; past results are never touched). Called inside the approval's
+    transaction, so an approval and its new plan commit together."""
+    from kangfu.schedule.services import plan_rebuild as schedule_plan_rebuild
+
+    return schedule_plan_rebuild(person=person, from_date=from_date)
 
 
 # --- notices -----------------------------------------------------------------------------

@@ -48,6 +48,15 @@ def _sentences() -> dict[str, str]:
         EventKind.HOLD_PLACED: _("Legal hold placed."),
         EventKind.HOLD_RELEASED: _("Legal hold released."),
         EventKind.PURGED: _("Identity data purged at the end of retention."),
+        EventKind.REFERRAL_PROPOSED: _("Referral to %(provider)s proposed (%(service)s)."),
+        EventKind.REFERRAL_CONSENTED: _(
+            "The person agreed that %(categories)s go to %(provider)s."
+        ),
+        EventKind.REFERRAL_SENT: _("Referral sent to %(provider)s."),
+        EventKind.REFERRAL_ANSWERED: _("%(provider)s %(answer)s the referral."),
+        EventKind.REFERRAL_STARTED: _("The service at %(provider)s has started."),
+        EventKind.REFERRAL_OUTCOME: _("Outcome at %(provider)s: %(outcome)s."),
+        EventKind.REFERRAL_CLOSED: _("Referral to %(provider)s closed: %(reason)s"),
     }
 
 
@@ -65,7 +74,15 @@ def event_text(event: CaseEvent) -> str:
         params["finding"] = str(FindingKind(params["finding"]).label)
     if "approved" in params:
         params["decision"] = _("approved") if params["approved"] else _("refused")
-    return _sentences()[event.kind] % params
+    if event.kind.startswith("referral_"):
+        from kangfu.referrals.choices import referral_event_params
+
+        params.update(referral_event_params(event.params))
+    text = _sentences()[event.kind] % params
+    if params.get("by_person") is True:
+        suffix = _("(by the person, through the portal)")
+        text = f"{text} {suffix}"
+    return text
 
 
 @register.inclusion_tag("cases/person_case_link.html", takes_context=True)

@@ -309,5 +309,25 @@ def test_an_approved_change_calls_the_schedule_seam(personas, person, monkeypatc
     assert len(calls) == 1
 
 
-def test_the_seam_is_a_no_op_without_the_schedule_app(person):
-    assert services.plan_rebuild(person=person, from_date=day("2024-04-10")) is False
+def test_an_approved_upgrade_replans_the_schedule_from_the_approval_day(personas, person):
+    from kangfu.schedule.models import Appointment
+
+    def urine_after(day_):
+        return sorted(
+            a.on
+            for a in Appointment.objects.filter(case__person=person, kind="urine_test")
+            if a.on > day_
+        )
+
+    medium = urine_after(day("2024-04-10"))
+    assessment = services.assessment_start(actor=personas.worker_a, person=person)
+    services.assessment_update(
+        actor=personas.worker_a,
+        assessment=assessment,
+        answers={"mental_disorder": True},
+        evidence={"H3": {"note": "精神科诊断", "document": "诊断书 2024-017"}},
+    )
+    services.assessment_submit(actor=personas.worker_a, assessment=assessment)
+    services.assessment_approve(actor=personas.supervisor, assessment=assessment)
+    high = urine_after(day("2024-04-10"))
+    assert len(high) > len(medium)  # monthly instead of every two months

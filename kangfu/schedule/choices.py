@@ -1,0 +1,89 @@
+"""The vocabulary of the schedule: kinds of contact, results, violations and reminders."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kangfu.policy.choices import DueKind
+
+
+class AppointmentKind(models.TextChoices):
+    """Spelled as the policy engine spells its due kinds."""
+
+    URINE_TEST = DueKind.URINE_TEST.value, _("Urine test")
+    SALIVA_TEST = DueKind.SALIVA_TEST.value, _("Saliva test")
+    HAIR_TEST = DueKind.HAIR_TEST.value, _("Hair test")
+    VISIT = DueKind.VISIT.value, _("Visit or interview")
+    CALL = DueKind.CALL.value, _("Call (aftercare)")
+
+
+TEST_KINDS = (AppointmentKind.URINE_TEST, AppointmentKind.SALIVA_TEST, AppointmentKind.HAIR_TEST)
+
+
+class Sample(models.TextChoices):
+    URINE = "urine", _("Urine")
+    SALIVA = "saliva", _("Saliva")
+    HAIR = "hair", _("Hair")
+
+
+SAMPLE_OF_KIND = {
+    AppointmentKind.URINE_TEST: Sample.URINE,
+    AppointmentKind.SALIVA_TEST: Sample.SALIVA,
+    AppointmentKind.HAIR_TEST: Sample.HAIR,
+}
+
+
+class AppointmentState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DONE = "done", pgettext_lazy("appointment", "Done")
+    MISSED = "missed", _("Missed")
+    REFUSED = "refused", pgettext_lazy("test", "Refused")
+    EXCUSED = "excused", _("Excused (good reason)")
+
+
+class Basis(models.TextChoices):
+    """What allows Kangfu to plan the contact at all (DOMAIN.md: a measure or consent)."""
+
+    MEASURE = "measure", _("Measure in force")
+    CONSENT = "consent", _("Aftercare consent")
+
+
+class MoveReason(models.TextChoices):
+    LEAVE = "leave", _("Approved leave")
+    DETENTION = "detention", _("Detention (measure suspended)")
+
+
+class Result(models.TextChoices):
+    NEGATIVE = "negative", _("Negative")
+    POSITIVE = "positive", _("Positive")
+
+
+class ViolationKind(models.TextChoices):
+    """Evading (missing) or refusing a test: each counts towards art. 20's threshold.
+    Unauthorised absences are the third kind of violation; they are recorded by the cases
+    app (``UnauthorisedAbsence``) and not copied here."""
+
+    MISSED_TEST = "missed_test", _("Missed test")
+    REFUSED_TEST = "refused_test", _("Refused test")
+
+
+class DelegationState(models.TextChoices):
+    OPEN = "open", _("Awaiting the test")
+    DONE = "done", _("Test taken")
+    DECLINED = "declined", _("Declined")
+
+
+class ReminderKind(models.TextChoices):
+    OVERDUE = "overdue", _("Overdue")
+    POLICE_REPORT = "police_report", _("Report to public security")
+    LAB_OUTSTANDING = "lab_outstanding", _("Lab result outstanding")
+    DUE_TODAY = "due_today", _("Due today")
+    REASSESSMENT_DUE = "reassessment_due", _("Reassessment due")
+    DOWNGRADE_POSSIBLE = "downgrade_possible", _("Downgrade possible")
+    MEASURE_ENDING = "measure_ending", _("Measure ends within 30 days")
+    CAN_SEAL = "can_seal", _("Case can be sealed")
+    PAST_RETENTION = "past_retention", _("Record kept past retention")
+
+
+# Sort order of the today page: the lower, the more urgent.
+URGENCY = {kind: rank for rank, kind in enumerate(ReminderKind)}

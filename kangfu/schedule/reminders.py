@@ -1,0 +1,296 @@
+"""Reminders, computed set-based: one SQL statement per kind, reconciled in bulk.
+
+``refresh(on=…, scope=…)`` works out every reminder that should exist for the cases in
+``scope`` (a ``Case`` queryset; None for all) into a temporary table — one
+``INSERT … SELECT`` for the SQL kinds, plus the downgrade candidates the policy engine finds
+while streaming — then deletes the reminders that no longer hold and inserts the new ones
+with two anti-joins. Running it twice changes nothing; memory does not grow with the number
+of cases. The daily sweep calls it for everything; every schedule write calls it for its own
+case; the today page calls it for the caseload it shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from kangfu.cases.choices import H1_FINDINGS
+from kangfu.cases.models import Case, Finding, LegalHold, Measure
+from kangfu.policy import engine
+from kangfu.policy.facts import FactsError
+from kangfu.policy.packs import get_pack
+from kangfu.schedule.choices import URGENCY, ReminderKind
+from kangfu.schedule.models import Appointment, DrugTest, Reminder
+
+TEMP = "kangfu_desired_reminder"
+MEASURE_ENDING_DAYS = 30
+CHUNK = 2000
+Progress = Callable[[str], None]
+K = ReminderKind
+
+
+@dataclass
+class Stats:
+    desired: int = 0
+    inserted: int = 0
+    deleted: int = 0
+    downgrade_checked: int = 0
+
+
+def _t(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def seal_cutoff(pack_id: str, on: dt.date) -> dt.date:
+    """The latest last-measure day from which a case may be sealed on ``on`` (the inverse
+    of ``engine.sealing_due_on``, found by stepping back from the first guess)."""
+    pack = get_pack(pack_id)
+    years = pack.retention.seal_after_years_without_relapse
+    day = on.replace(year=on.year - years, day=min(on.day, 28)) + dt.timedelta(days=5)
+    while engine.sealing_due_on(pack, day) > on:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _scope_clause(scope: QuerySet | None) -> tuple[str, list]:
+    if scope is None:
+        return "", []
+    sql, params = scope.values("pk").query.sql_with_params()
+    return f" AND c.id IN ({sql})", list(params)
+
+
+def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, list]:
+    """One SELECT (a UNION ALL, one branch per kind) of (case_id, kind, ref, due_on,
+    urgency, detail) for every reminder the record calls for on ``on``. Also the
+    hand-written floor of the benchmark."""
+    case, appt, test = _t(Case), _t(Appointment), _t(DrugTest)
+    measure, finding, hold = _t(Measure), _t(Finding), _t(LegalHold)
+    from kangfu.risk.models import PersonRisk
+
+    risk = _t(PersonRisk)
+    where, wparams = _scope_clause(scope)
+    branches: list[tuple[str, list]] = []
+
+    def branch(sql: str, params: list) -> None:
+        branches.append((sql + where, params + wparams))
+
+    branch(
+        f"SELECT a.case_id, %s, a.id, a.{_q('on')}, %s, a.kind FROM {appt} a "
+        f"JOIN {case} c ON c.id = a.case_id "
+        f"WHERE a.state = 'planned' AND a.{_q('on')} < %s AND c.state = 'open'",
+        [K.OVERDUE.value, URGENCY[K.OVERDUE], on],
+    )
+    branch(
+        f"SELECT a.case_id, %s, a.id, a.{_q('on')}, %s, a.kind FROM {appt} a "
+        f"JOIN {case} c ON c.id = a.case_id "
+        f"WHERE a.state = 'planned' AND a.{_q('on')} = %s AND c.state = 'open'",
+        [K.DUE_TODAY.value, URGENCY[K.DUE_TODAY], on],
+    )
+    branch(
+        f"SELECT t.case_id, %s, t.id, t.taken_on, %s, t.sample FROM {test} t "
+        f"JOIN {case} c ON c.id = t.case_id "
+        f"WHERE t.screen_result = 'positive' AND t.lab_result = '' AND c.state <> 'sealed'",
+        [K.LAB_OUTSTANDING.value, URGENCY[K.LAB_OUTSTANDING]],
+    )
+    branch(
+        f"SELECT f.case_id, %s, f.id, f.found_on, %s, f.kind FROM {finding} f "
+        f"JOIN {case} c ON c.id = f.case_id "
+        f"WHERE f.reported_on IS NULL AND c.state <> 'sealed'",
+        [K.POLICE_REPORT.value, URGENCY[K.POLICE_REPORT]],
+    )
+    # A review that is due, an event since the last assessment, or no assessment yet.
+    branch(
+        f"SELECT c.id, %s, 0, CASE WHEN r.person_id IS NULL OR r.category IS NULL "
+        f"THEN c.opened_on WHEN r.needs_reassessment = %s THEN r.reassessment_since "
+        f"ELSE r.next_review_on END, %s, CASE WHEN r.person_id IS NULL OR r.category IS NULL "
+        f"THEN 'first' WHEN r.needs_reassessment = %s THEN 'event' ELSE 'review' END "
+        f"FROM {case} c LEFT JOIN {risk} r ON r.person_id = c.person_id "
+        f"WHERE c.state = 'open' AND (r.person_id IS NULL OR r.category IS NULL "
+        f"OR r.needs_reassessment = %s OR r.next_review_on <= %s)",
+        [K.REASSESSMENT_DUE.value, True, URGENCY[K.REASSESSMENT_DUE], True, True, on],
+    )
+    branch(
+        f"SELECT m.case_id, %s, m.id, m.ends_on, %s, m.kind FROM {measure} m "
+        f"JOIN {case} c ON c.id = m.case_id "
+        f"WHERE m.state IN ('active', 'suspended') AND m.ends_on <= %s AND c.state = 'open'",
+        [
+            K.MEASURE_ENDING.value,
+            URGENCY[K.MEASURE_ENDING],
+            on + dt.timedelta(days=MEASURE_ENDING_DAYS),
+        ],
+    )
+    packs = list(Case.objects.filter(state="closed").values_list("pack_id", flat=True).distinct())
+    if packs:
+        cond = " OR ".join(["(c.pack_id = %s AND lm.last_day <= %s)"] * len(packs))
+        cparams: list = []
+        for pack_id in packs:
+            cparams += [pack_id, seal_cutoff(pack_id, on)]
+        branch(
+            f"SELECT c.id, %s, 0, lm.last_day, %s, '' FROM {case} c "
+            f"JOIN (SELECT case_id, MAX(finished_on) AS last_day FROM {measure} "
+            f"GROUP BY case_id) lm ON lm.case_id = c.id "
+            f"WHERE c.state = 'closed' AND ({cond}) AND NOT EXISTS (SELECT 1 FROM {case} c2 "
+            f"WHERE c2.person_id = c.person_id AND (c2.state = 'open' "
+            f"OR c2.opened_on > c.opened_on))",
+            [K.CAN_SEAL.value, URGENCY[K.CAN_SEAL], *cparams],
+        )
+    branch(
+        f"SELECT c.id, %s, 0, c.purge_due_on, %s, '' FROM {case} c "
+        f"WHERE c.state = 'sealed' AND c.purged_on IS NULL AND c.purge_due_on <= %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {hold} h WHERE h.case_id = c.id "
+        f"AND h.released_on IS NULL)",
+        [K.PAST_RETENTION.value, URGENCY[K.PAST_RETENTION], on],
+    )
+    sql = "\nUNION ALL\n".join(s for s, _ in branches)
+    params = [p for _, ps in branches for p in ps]
+    return sql, params
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def downgrade_rows(*, on: dt.date, scope: QuerySet | None = None) -> Iterator[tuple]:
+    """Reminder rows for persons whose category could come down: their last approved
+    assessment's facts, brought up to ``on`` with what only the record says (the measure in
+    force, H1 findings when the assessment took H1 from the record), classified again by
+    the engine. Streams; only high persons, and medium persons without a measure in force,
+    can come down at all (a measure keeps M1), so only they are read."""
+    from kangfu.risk.models import PersonRisk
+
+    live = Measure.objects.filter(case=OuterRef("pk"), state__in=["active", "suspended"])
+    # Used inside the Finding subquery, so the case is two levels out.
+    latest = Measure.objects.filter(person=OuterRef(OuterRef("person_id"))).order_by(
+        "-decided_on", "-id"
+    )
+    risk = PersonRisk.objects.filter(person=OuterRef("person_id"))
+    qs = Case.objects.filter(
+        state="open",
+        person__risk__category__in=["high", "medium"],
+        person__risk__last_assessment__isnull=False,
+    ).annotate(
+        measure_kind=Subquery(live.order_by("-id").values("kind")[:1]),
+        h1=Exists(
+            Finding.objects.filter(
+                measure_id=Subquery(latest.values("id")[:1]), kind__in=H1_FINDINGS
+            )
+        ),
+        assessed_on=Subquery(risk.values("assessed_on")[:1]),
+    )
+    # Under a measure M1 holds, so only a high person can come down, and only when H1 was
+    # taken from the record and the record no longer shows it: every other high criterion
+    # is the assessor's answer, which changes only with a new assessment. Everyone else under
+    # a measure is skipped in SQL; the engine decides for the rest.
+    qs = qs.filter(
+        Q(measure_kind__isnull=True)
+        | Q(
+            person__risk__category="high",
+            person__risk__last_assessment__facts__refuses_or_serious_breach=True,
+            h1=False,
+        )
+    )
+    if scope is not None:
+        qs = qs.filter(pk__in=scope.values("pk"))
+    rows = qs.values_list(
+        "pk",
+        "pack_id",
+        "person__risk__category",
+        "person__risk__last_assessment__facts",
+        "person__risk__last_assessment__from_record",
+        "measure_kind",
+        "h1",
+        "assessed_on",
+    ).order_by()
+    urgency = URGENCY[K.DOWNGRADE_POSSIBLE]
+    for pk, pack_id, category, facts, from_record, kind, h1, assessed_on in rows.iterator(
+        chunk_size=CHUNK
+    ):
+        data = dict(facts or {})
+        data["as_of"] = on.isoformat()
+        data["current_category"] = category
+        data["active_measure"] = kind
+        if "refuses_or_serious_breach" in (from_record or []):
+            data["refuses_or_serious_breach"] = bool(h1)
+        try:
+            result = engine.classify(get_pack(pack_id), engine.facts_from_dict(data))
+        except (FactsError, ValueError):
+            yield None
+            continue
+        current = engine.Category(category)
+        if result.category.rank < current.rank:
+            yield (pk, K.DOWNGRADE_POSSIBLE.value, 0, assessed_on, urgency, result.category.value)
+        else:
+            yield None
+
+
+def _create_temp(cursor) -> None:
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {TEMP} (case_id bigint NOT NULL, "
+        "kind varchar(20) NOT NULL, ref bigint NOT NULL, due_on date NOT NULL, "
+        "urgency smallint NOT NULL, detail varchar(40) NOT NULL)"
+    )
+    cursor.execute(f"DELETE FROM {TEMP}")
+
+
+def refresh(
+    *, on: dt.date | None = None, scope: QuerySet | None = None, progress: Progress | None = None
+) -> Stats:
+    """Reconcile the reminders of ``scope`` (all cases when None) with the record."""
+    on = on or timezone.localdate()
+    step = progress or (lambda name: None)
+    stats = Stats()
+    reminder = _t(Reminder)
+    cols = "case_id, kind, ref, due_on, urgency, detail"
+    with transaction.atomic(), connection.cursor() as cursor:
+        _create_temp(cursor)
+        sql, params = desired_sql(on=on, scope=scope)
+        cursor.execute(f"INSERT INTO {TEMP} ({cols}) {sql}", params)
+        step("reminders computed")
+        batch: list[tuple] = []
+        for row in downgrade_rows(on=on, scope=scope):
+            stats.downgrade_checked += 1
+            if row is not None:
+                batch.append(row)
+            if len(batch) >= CHUNK:
+                cursor.executemany(f"INSERT INTO {TEMP} ({cols}) VALUES (%s,%s,%s,%s,%s,%s)", batch)
+                batch = []
+        if batch:
+            cursor.executemany(f"INSERT INTO {TEMP} ({cols}) VALUES (%s,%s,%s,%s,%s,%s)", batch)
+        step("downgrades checked")
+        if connection.vendor == "postgresql" and scope is None:
+            # Temporary tables are never analysed automatically; the anti-joins need counts.
+            cursor.execute(f"ANALYZE {TEMP}")
+        cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
+        stats.desired = cursor.fetchone()[0]
+        where, wparams = "", []
+        if scope is not None:
+            ssql, wparams = scope.values("pk").query.sql_with_params()
+            where = f"case_id IN ({ssql}) AND "
+        cursor.execute(
+            f"DELETE FROM {reminder} WHERE {where}NOT EXISTS (SELECT 1 FROM {TEMP} d "
+            f"WHERE d.case_id = {reminder}.case_id AND d.kind = {reminder}.kind "
+            f"AND d.ref = {reminder}.ref AND d.due_on = {reminder}.due_on "
+            f"AND d.detail = {reminder}.detail)",
+            list(wparams),
+        )
+        stats.deleted = cursor.rowcount
+        step("stale reminders cleared")
+        cursor.execute(
+            f"INSERT INTO {reminder} ({cols}) SELECT {cols} FROM {TEMP} d "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {reminder} r WHERE r.case_id = d.case_id "
+            f"AND r.kind = d.kind AND r.ref = d.ref)",
+        )
+        stats.inserted = cursor.rowcount
+        cursor.execute(f"DELETE FROM {TEMP}")
+        step("new reminders written")
+    return stats
+
+
+def refresh_cases(case_ids: Iterable[int], *, on: dt.date | None = None) -> Stats:
+    """Reconcile the reminders of a few cases (after a write to one of them)."""
+    return refresh(on=on, scope=Case.objects.filter(pk__in=list(case_ids)))

@@ -1,0 +1,137 @@
+"""Reads of the schedule app, always starting from ``visible_to(user)`` (habit 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from kangfu.access.choices import Role
+from kangfu.access.scoping import has_role
+from kangfu.cases.models import Case
+from kangfu.schedule.choices import AppointmentState, ReminderKind
+from kangfu.schedule.models import (
+    Appointment,
+    DelegatedTestRequest,
+    DrugTest,
+    Reminder,
+)
+
+K = ReminderKind
+
+
+def caseload_scope(user) -> QuerySet[Case]:
+    """The cases whose reminders a caseworker's today page shows: their own."""
+    return Case.objects.visible_to(user).filter(caseworker=user)
+
+
+def reminders_for(*, user, township_id: int | None = None) -> QuerySet[Reminder]:
+    """Reminders of the user's caseload (caseworker) or of one township (drill-down),
+    most urgent first, with what a line shows in one query."""
+    qs = Reminder.objects.visible_to(user).select_related("case", "case__person")
+    if township_id is not None:
+        qs = qs.filter(case__township_id=township_id)
+    else:
+        qs = qs.filter(case__caseworker=user)
+    return qs.order_by("urgency", "due_on", "id")
+
+
+def sealed_reminders(*, user) -> QuerySet[Reminder]:
+    """Records past retention, for the records officer (sealed cases only they reach)."""
+    if not has_role(user, [Role.RECORDS_OFFICER]):
+        return Reminder.objects.none()
+    return (
+        Reminder.objects.filter(case__in=Case.objects.sealed_for(user).values("pk"))
+        .select_related("case", "case__township")
+        .order_by("due_on", "id")
+    )
+
+
+def counts_by_township(*, user) -> list[dict[str, Any]]:
+    """{township, kind counts, total} for every township under the user with reminders."""
+    rows = (
+        Reminder.objects.visible_to(user)
+        .values("case__township_id", "case__township__name", "kind")
+        .annotate(n=Count("id"))
+        .order_by("case__township__name")
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        entry = out.setdefault(
+            row["case__township_id"],
+            {
+                "id": row["case__township_id"],
+                "name": row["case__township__name"],
+                "total": 0,
+                "kinds": {k.value: 0 for k in K},
+            },
+        )
+        entry["kinds"][row["kind"]] = row["n"]
+        entry["total"] += row["n"]
+    for entry in out.values():
+        entry["cells"] = [entry["kinds"][k.value] for k in K]
+    return list(out.values())
+
+
+def action(reminder: Reminder) -> tuple[str, str]:
+    """(url, label) of the one thing to do about ``reminder``."""
+    from django.utils.translation import gettext as _
+
+    case = reminder.case
+    if reminder.kind in (K.DUE_TODAY, K.OVERDUE):
+        if reminder.detail.endswith("_test"):
+            return reverse("schedule:appointment-result", args=[reminder.ref]), _(
+                "Record the result"
+            )
+        return reverse("schedule:appointment-outcome", args=[reminder.ref]), _("Record the outcome")
+    if reminder.kind == K.LAB_OUTSTANDING:
+        return reverse("schedule:test-lab", args=[reminder.ref]), _("Record the lab result")
+    if reminder.kind == K.POLICE_REPORT:
+        return reverse("cases:finding-report", args=[case.public_id, reminder.ref]), _(
+            "Record the report to public security"
+        )
+    if reminder.kind in (K.REASSESSMENT_DUE, K.DOWNGRADE_POSSIBLE):
+        return reverse("risk:person", args=[case.person.public_id]), _("Assess")
+    if reminder.kind == K.MEASURE_ENDING:
+        return reverse("cases:case-detail", args=[case.public_id]), _("Open the case")
+    if reminder.kind == K.CAN_SEAL:
+        return reverse("cases:case-seal", args=[case.public_id]), _("Seal the case")
+    return reverse("cases:sealed-detail", args=[case.public_id]), _("Review the record")
+
+
+def appointment_get(*, user, pk: int) -> Appointment:
+    return get_object_or_404(
+        Appointment.objects.visible_to(user).select_related("case", "case__person", "measure"),
+        pk=pk,
+    )
+
+
+def test_get(*, user, pk: int) -> DrugTest:
+    return get_object_or_404(
+        DrugTest.objects.visible_to(user).select_related("case", "case__person", "finding"),
+        pk=pk,
+    )
+
+
+def delegation_get(*, user, public_id) -> DelegatedTestRequest:
+    return get_object_or_404(
+        DelegatedTestRequest.objects.visible_to(user).select_related(
+            "case", "case__person", "from_township", "to_township"
+        ),
+        public_id=public_id,
+    )
+
+
+def upcoming_for(person, *, start: dt.date, until: dt.date) -> QuerySet[Appointment]:
+    """The person's planned tests, visits and calls from ``start`` to ``until`` (for the
+    person's own portal: the appointments actually planned, moves included)."""
+    return (
+        Appointment.objects.filter(
+            case__person=person, state=AppointmentState.PLANNED, on__gte=start, on__lte=until
+        )
+        .exclude(case__state="sealed")
+        .order_by("on", "kind")
+    )

@@ -1,0 +1,563 @@
+"""Writes of the schedule app. Views, commands, other apps and tests all call these.
+
+Each service is keyword-only, runs in one transaction, validates (a ``ValidationError`` keyed
+by the form field it concerns), writes an audit event on the person's record in the same
+transaction, and reconciles the case's reminders before it returns, so a reminder clears the
+moment it is acted on. ``actor`` is the request's ``AccessContext`` (a bare ``User`` is
+accepted for commands and tests).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.choices import AuditAction, DataCategory, Level
+from kangfu.access.models import Jurisdiction, User
+from kangfu.access.services import disclosure_record
+from kangfu.cases import services as cases
+from kangfu.cases.choices import ExternalKind, FindingKind, LeaveState, MeasureState
+from kangfu.cases.models import Case, Finding, Measure
+from kangfu.core.dates import period_end
+from kangfu.people.models import Person
+from kangfu.policy import engine
+from kangfu.schedule import planning, reminders
+from kangfu.schedule.choices import (
+    SAMPLE_OF_KIND,
+    AppointmentState,
+    Basis,
+    DelegationState,
+    MoveReason,
+    Result,
+    Sample,
+    ViolationKind,
+)
+from kangfu.schedule.models import (
+    Appointment,
+    Consent,
+    DelegatedTestRequest,
+    DrugTest,
+    Violation,
+)
+
+Actor = User | AccessContext
+# 吸毒检测程序规定: a person who disputes a result may ask for a re-test within 3 days of
+# being told it.
+RETEST_WINDOW_DAYS = 3
+# Measures under which tests are due and a confirmed positive is a relapse.
+IN_FORCE = (MeasureState.ACTIVE, MeasureState.SUSPENDED)
+
+
+def _ctx(actor: Actor) -> AccessContext:
+    return AccessContext.of(actor)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _audit(ctx: AccessContext, case: Case, action: str, fields) -> None:
+    person = case.person
+    person.township = case.township
+    audit_record(ctx=ctx, action=action, obj=person, fields=fields)
+
+
+def _require_writer(ctx: AccessContext, case: Case) -> None:
+    if not cases.can_write(ctx.actor, case.township) or case.state == "sealed":
+        raise PermissionDenied("not case staff of this township")
+
+
+def _not_future(field: str, day: dt.date) -> None:
+    if day > _today():
+        raise ValidationError({field: _("The date cannot be in the future.")})
+
+
+def _system_text(message: str) -> str:
+    """Stored text (a reassessment reason) in the site language, not the actor's."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(message)
+
+
+# --- the plan ---------------------------------------------------------------------------
+
+
+def case_of(person: Person) -> Case | None:
+    """The case the plan hangs off: the open one, else the latest that is not sealed."""
+    qs = Case.objects.filter(person=person).exclude(state="sealed").order_by("-opened_on", "-id")
+    return qs.filter(state="open").first() or qs.first()
+
+
+def _category(person: Person, case: Case, measure: Measure | None) -> engine.Category | None:
+    from kangfu.risk.selectors import current_category
+
+    current = current_category(person=person)
+    if current:
+        return engine.Category(current)
+    if measure is not None:
+        from kangfu.cases.selectors import case_category
+
+        return case_category(case)
+    return None
+
+
+def _away(case: Case, measure: Measure | None) -> list[planning.Away]:
+    out = [
+        planning.leave_away(leave.leaves_on, leave.returns_on)
+        for leave in case.leave_requests.filter(state=LeaveState.APPROVED)
+    ]
+    for period in case.external_periods.filter(kind=ExternalKind.DETENTION):
+        out.append(planning.Away(period.starts_on, period.ends_on, MoveReason.DETENTION))
+    return out
+
+
+def _standing_consent(case: Case) -> planning.ConsentDates | None:
+    consent = case.consents.order_by("-given_on", "-id").first()
+    if consent is None:
+        return None
+    last = consent.ends_on
+    if consent.withdrawn_on is not None:
+        last = min(last, consent.withdrawn_on - dt.timedelta(days=1))
+    if last < consent.given_on:
+        return None
+    return planning.ConsentDates(consent.given_on, last)
+
+
+def plan_rebuild(*, person: Person, from_date: dt.date) -> int:
+    """Re-plan ``person``'s tests, visits and calls from ``from_date`` on.
+
+    Called by the risk app when an approved assessment changes the category and by the
+    cases app when a measure starts, is suspended, resumes, ends or terminates, or leave is
+    approved. Planned appointments from that day on are replaced by what the plan now says
+    (kept as they are when unchanged); anything with a result — done, missed, refused,
+    excused — and everything before ``from_date`` is never touched. Returns the number of
+    appointments created, changed or removed.
+    """
+    case = case_of(person)
+    if case is None:
+        return 0
+    with transaction.atomic():
+        measure = (
+            case.measures.filter(state__in=IN_FORCE, starts_on__isnull=False)
+            .order_by("-id")
+            .first()
+        )
+        existing = list(
+            case.appointments.filter(on__gte=from_date)
+            | case.appointments.filter(due_on__gte=from_date)
+        )
+        planned_rows = [a for a in existing if a.state == AppointmentState.PLANNED]
+        # A planned row moved past from_date is re-derived too, from its own due day.
+        start = min([from_date, *(a.due_on for a in planned_rows)])
+        dates = None
+        if measure is not None:
+            dates = planning.MeasureDates(
+                measure.id, measure.kind, measure.starts_on, measure.ends_on
+            )
+        desired = planning.plan(
+            cases.pack_of(case),
+            category=_category(person, case, measure),
+            measure=dates,
+            consent=None if measure is not None else _standing_consent(case),
+            away=_away(case, measure),
+            from_date=start,
+        )
+        # What already has a result blocks its due day for good.
+        done = {
+            (a.kind, a.due_on)
+            for a in case.appointments.filter(due_on__gte=start).exclude(
+                state=AppointmentState.PLANNED
+            )
+        }
+        wanted = {(p.kind, p.due_on): p for p in desired if (p.kind, p.due_on) not in done}
+        changes = 0
+        for row in planned_rows:
+            want = wanted.pop((row.kind, row.due_on), None)
+            if want is None:
+                row.delete()
+                changes += 1
+            elif (row.on, row.moved_reason, row.basis, row.measure_id) != (
+                want.on,
+                want.moved_reason,
+                want.basis,
+                want.measure_id,
+            ):
+                row.on, row.moved_reason = want.on, want.moved_reason
+                row.basis, row.measure_id = want.basis, want.measure_id
+                row.save(update_fields=["on", "moved_reason", "basis", "measure"])
+                changes += 1
+        Appointment.objects.bulk_create(
+            [
+                Appointment(
+                    case=case,
+                    measure_id=p.measure_id,
+                    kind=p.kind,
+                    basis=p.basis,
+                    due_on=p.due_on,
+                    on=p.on,
+                    moved_reason=p.moved_reason,
+                )
+                for p in wanted.values()
+            ]
+        )
+        changes += len(wanted)
+        reminders.refresh_cases([case.pk])
+    return changes
+
+
+# --- consent --------------------------------------------------------------------------------
+
+
+def consent_record(
+    *, actor: Actor, case: Case, given_on: dt.date, ends_on: dt.date, note: str = ""
+) -> Consent:
+    """Record the person's consent to voluntary aftercare: with no measure in force, the only
+    basis on which calls may be planned (never tests: no pack may plan them on consent)."""
+    ctx = _ctx(actor)
+    _require_writer(ctx, case)
+    _not_future("given_on", given_on)
+    if ends_on < given_on:
+        raise ValidationError({"ends_on": _("The consent cannot end before it is given.")})
+    if ends_on > period_end(given_on, years=3):
+        raise ValidationError({"ends_on": _("Consent covers at most three years; renew it.")})
+    with transaction.atomic():
+        consent = Consent.objects.create(
+            case=case, given_on=given_on, ends_on=ends_on, note=note.strip(), recorded_by=ctx.actor
+        )
+        _audit(ctx, case, AuditAction.CREATE, ("aftercare_consent",))
+        plan_rebuild(person=case.person, from_date=max(given_on, _today()))
+    return consent
+
+
+def consent_withdraw(*, actor: Actor, consent: Consent, withdrawn_on: dt.date) -> Consent:
+    """The person withdraws consent: nothing more is planned on it from that day."""
+    ctx = _ctx(actor)
+    case = consent.case
+    _require_writer(ctx, case)
+    _not_future("withdrawn_on", withdrawn_on)
+    if consent.withdrawn_on is not None:
+        raise ValidationError(_("This consent has already been withdrawn."))
+    with transaction.atomic():
+        consent.withdrawn_on = withdrawn_on
+        consent.save(update_fields=["withdrawn_on"])
+        _audit(ctx, case, AuditAction.UPDATE, ("aftercare_consent.withdrawn_on",))
+        plan_rebuild(person=case.person, from_date=withdrawn_on)
+    return consent
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _measure_on(case: Case, day: dt.date) -> Measure | None:
+    """The measure in force on ``day`` (started, not yet finished), if any."""
+    for m in case.measures.exclude(starts_on=None).order_by("-id"):
+        if m.starts_on <= day and (m.finished_on is None or day <= m.finished_on):
+            return m
+    return None
+
+
+def test_record(
+    *,
+    actor: Actor,
+    case: Case,
+    taken_on: dt.date,
+    sample: str,
+    screen_result: str,
+    appointment: Appointment | None = None,
+    delegation: DelegatedTestRequest | None = None,
+    note: str = "",
+) -> DrugTest:
+    """Record a test taken (on-site screen). A positive screen waits for the lab's
+    confirmation (a reminder says so); a negative one is final."""
+    ctx = _ctx(actor)
+    township = delegation.to_township if delegation is not None else case.township
+    if delegation is None:
+        _require_writer(ctx, case)
+    elif not cases.can_write(ctx.actor, township):
+        raise PermissionDenied("not case staff of the township asked to take the test")
+    sample, screen_result = Sample(sample), Result(screen_result)
+    _not_future("taken_on", taken_on)
+    if appointment is not None:
+        if appointment.case_id != case.pk or not appointment.is_test:
+            raise ValidationError(_("This appointment is not a test of this case."))
+        if appointment.state != AppointmentState.PLANNED:
+            raise ValidationError(_("This appointment already has an outcome."))
+    with transaction.atomic():
+        test = DrugTest.objects.create(
+            case=case,
+            measure=_measure_on(case, taken_on),
+            appointment=appointment,
+            delegation=delegation,
+            taken_on=taken_on,
+            sample=sample,
+            screen_result=screen_result,
+            taken_by=ctx.actor,
+            taken_at=township,
+            note=note.strip(),
+        )
+        if appointment is not None:
+            appointment.state, appointment.done_on = AppointmentState.DONE, taken_on
+            appointment.save(update_fields=["state", "done_on"])
+        if delegation is not None:
+            delegation.state = DelegationState.DONE
+            delegation.save(update_fields=["state"])
+            if delegation.appointment_id and appointment is None:
+                Appointment.objects.filter(
+                    pk=delegation.appointment_id, state=AppointmentState.PLANNED
+                ).update(state=AppointmentState.DONE, done_on=taken_on)
+        _audit(ctx, case, AuditAction.CREATE, ("drug_test",))
+        reminders.refresh_cases([case.pk])
+    return test
+
+
+def test_lab_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.date) -> DrugTest:
+    """The lab's answer on a positive screen. Confirmed positive during a measure is a
+    relapse: the person is marked for reassessment at once and the art. 21 duty to report
+    goes on the caseworker's list (a relapse finding)."""
+    ctx = _ctx(actor)
+    case = test.case
+    _require_writer(ctx, case)
+    result = Result(result)
+    _not_future("result_on", result_on)
+    if test.screen_result != Result.POSITIVE or test.lab_result:
+        raise ValidationError(_("Only a positive screen awaiting the lab can be confirmed."))
+    if result_on < test.taken_on:
+        raise ValidationError({"result_on": _("The lab result cannot predate the test.")})
+    with transaction.atomic():
+        test.lab_result, test.lab_result_on = result, result_on
+        test.save(update_fields=["lab_result", "lab_result_on"])
+        if result == Result.POSITIVE:
+            _relapse(ctx, test, result_on)
+        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.lab_result",))
+        reminders.refresh_cases([case.pk])
+    return test
+
+
+def _relapse(ctx: AccessContext, test: DrugTest, on: dt.date) -> None:
+    measure = test.measure
+    if measure is None or measure.state not in IN_FORCE:
+        return
+    from kangfu.risk.services import reassessment_mark
+
+    test.finding = Finding.objects.create(
+        case=test.case,
+        measure=measure,
+        kind=FindingKind.RELAPSE,
+        found_on=on,
+        grounds=_system_text(
+            gettext_noop("A test taken on %(day)s was confirmed positive by the lab.")
+        )
+        % {"day": test.taken_on.isoformat()},
+        recorded_by=ctx.actor,
+    )
+    test.save(update_fields=["finding"])
+    reassessment_mark(
+        person=test.case.person,
+        reason=_system_text(gettext_noop("Relapse: a test was confirmed positive")),
+        on=on,
+        actor=ctx,
+    )
+
+
+def retest_request(*, actor: Actor, test: DrugTest, requested_on: dt.date) -> DrugTest:
+    """The person disputes a positive result and asks for a re-test (吸毒检测程序规定):
+    within 3 days of being told the result."""
+    ctx = _ctx(actor)
+    case = test.case
+    _require_writer(ctx, case)
+    _not_future("requested_on", requested_on)
+    if test.retest_requested_on is not None:
+        raise ValidationError(_("A re-test has already been requested."))
+    if test.lab_result != Result.POSITIVE:
+        raise ValidationError(_("A re-test can be asked for once the lab confirmed a positive."))
+    told = test.lab_result_on
+    if requested_on < told:
+        raise ValidationError({"requested_on": _("The request cannot predate the lab result.")})
+    if requested_on > told + dt.timedelta(days=RETEST_WINDOW_DAYS):
+        raise ValidationError(
+            {
+                "requested_on": _(
+                    "A re-test must be asked for within %(n)d days of the result (by %(day)s)."
+                )
+                % {"n": RETEST_WINDOW_DAYS, "day": (told + dt.timedelta(days=3)).isoformat()}
+            }
+        )
+    with transaction.atomic():
+        test.retest_requested_on = requested_on
+        test.save(update_fields=["retest_requested_on"])
+        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.retest",))
+        reminders.refresh_cases([case.pk])
+    return test
+
+
+def retest_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.date) -> DrugTest:
+    """The re-test's result is the one that counts. A negative re-test withdraws a relapse
+    finding not yet reported; once reported (a disclosure that cannot be undone) the finding
+    stays and the test shows the re-test beside it."""
+    ctx = _ctx(actor)
+    case = test.case
+    _require_writer(ctx, case)
+    result = Result(result)
+    _not_future("result_on", result_on)
+    if test.retest_requested_on is None or test.retest_result:
+        raise ValidationError(_("No re-test is awaiting its result."))
+    if result_on < test.retest_requested_on:
+        raise ValidationError({"result_on": _("The result cannot predate the request.")})
+    with transaction.atomic():
+        test.retest_result, test.retest_result_on = result, result_on
+        finding = test.finding
+        if result == Result.NEGATIVE and finding is not None and finding.reported_on is None:
+            test.finding = None
+            test.save(update_fields=["retest_result", "retest_result_on", "finding"])
+            finding.delete()
+        else:
+            test.save(update_fields=["retest_result", "retest_result_on"])
+        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.retest_result",))
+        reminders.refresh_cases([case.pk])
+    return test
+
+
+def appointment_outcome(
+    *, actor: Actor, appointment: Appointment, outcome: str, on: dt.date, note: str = ""
+) -> Appointment:
+    """Close an appointment without a test result: a visit or call done; a test missed
+    (evaded) or refused — a violation under a measure, counted towards art. 20, and a serious
+    breach is recorded when the threshold is reached; or excused for a good reason (noted)."""
+    ctx = _ctx(actor)
+    case = appointment.case
+    _require_writer(ctx, case)
+    outcome = AppointmentState(outcome)
+    note = note.strip()
+    _not_future("on", on)
+    if appointment.state != AppointmentState.PLANNED:
+        raise ValidationError(_("This appointment already has an outcome."))
+    if outcome == AppointmentState.PLANNED:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    if outcome == AppointmentState.DONE and appointment.is_test:
+        raise ValidationError({"outcome": _("Record the test result instead.")})
+    if outcome in (AppointmentState.MISSED, AppointmentState.REFUSED) and not appointment.is_test:
+        if outcome == AppointmentState.REFUSED:
+            raise ValidationError({"outcome": _("Only a test can be refused.")})
+    if outcome == AppointmentState.EXCUSED and not note:
+        raise ValidationError({"note": _("Give the good reason.")})
+    if outcome != AppointmentState.DONE and on < appointment.on:
+        raise ValidationError({"on": _("It cannot be missed before the day it is planned for.")})
+    with transaction.atomic():
+        appointment.state, appointment.done_on, appointment.note = outcome, on, note
+        appointment.save(update_fields=["state", "done_on", "note"])
+        counts = (
+            appointment.is_test
+            and appointment.basis == Basis.MEASURE
+            and outcome in (AppointmentState.MISSED, AppointmentState.REFUSED)
+            and appointment.measure_id is not None
+        )
+        if counts:
+            measure = appointment.measure
+            Violation.objects.create(
+                case=case,
+                measure=measure,
+                appointment=appointment,
+                kind=ViolationKind.MISSED_TEST
+                if outcome == AppointmentState.MISSED
+                else ViolationKind.REFUSED_TEST,
+                on=on,
+                note=note,
+                recorded_by=ctx.actor,
+            )
+            cases.breach_check(ctx=ctx, measure=measure, on=on)
+        _audit(ctx, case, AuditAction.UPDATE, ("appointment.state",))
+        reminders.refresh_cases([case.pk])
+    return appointment
+
+
+# --- delegated tests --------------------------------------------------------------------------
+
+
+def delegation_request(
+    *,
+    actor: Actor,
+    case: Case,
+    to_township: Jurisdiction,
+    sample: str,
+    due_by: dt.date,
+    appointment: Appointment | None = None,
+    note: str = "",
+) -> DelegatedTestRequest:
+    """Ask another township to take a test for a person who works there. The name and the
+    sample asked for go to that township: accounted for as a disclosure."""
+    ctx = _ctx(actor)
+    _require_writer(ctx, case)
+    if case.state != "open":
+        raise ValidationError(_("The case is closed."))
+    if to_township.level != Level.TOWNSHIP or to_township.pk == case.township_id:
+        raise ValidationError({"to_township": _("Choose another township or street office.")})
+    if appointment is not None and (appointment.case_id != case.pk or not appointment.is_test):
+        raise ValidationError(_("This appointment is not a test of this case."))
+    today = _today()
+    if due_by < today:
+        raise ValidationError({"due_by": _("The date cannot be in the past.")})
+    with transaction.atomic():
+        request = DelegatedTestRequest.objects.create(
+            case=case,
+            from_township=case.township,
+            to_township=to_township,
+            appointment=appointment,
+            sample=Sample(sample),
+            due_by=due_by,
+            note=note.strip(),
+            requested_by=ctx.actor,
+            requested_on=today,
+        )
+        disclosure_record(
+            ctx=ctx,
+            person=case.person,
+            recipient=str(to_township),
+            legal_basis="statute",
+            basis_reference="戒毒条例；吸毒检测程序规定（委托检测）",
+            categories=[DataCategory.IDENTITY],
+            disclosed_on=today,
+        )
+        _audit(ctx, case, AuditAction.CREATE, ("delegated_test",))
+    return request
+
+
+def delegation_decline(*, actor: Actor, request: DelegatedTestRequest, reason: str) -> None:
+    ctx = _ctx(actor)
+    if not cases.can_write(ctx.actor, request.to_township):
+        raise PermissionDenied("not case staff of the township asked")
+    if request.state != DelegationState.OPEN:
+        raise ValidationError(_("This request has already been answered."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the request is declined.")})
+    request.state, request.decline_reason = DelegationState.DECLINED, reason.strip()
+    request.save(update_fields=["state", "decline_reason"])
+
+
+def delegation_record_test(
+    *, actor: Actor, request: DelegatedTestRequest, taken_on: dt.date, screen_result: str
+) -> DrugTest:
+    """The township asked records the test; the result lands on the case at home."""
+    if request.state != DelegationState.OPEN:
+        raise ValidationError(_("This request has already been answered."))
+    appointment = request.appointment
+    if appointment is not None and appointment.state != AppointmentState.PLANNED:
+        appointment = None
+    return test_record(
+        actor=actor,
+        case=request.case,
+        taken_on=taken_on,
+        sample=request.sample,
+        screen_result=screen_result,
+        appointment=appointment,
+        delegation=request,
+    )
+
+
+def sample_for(appointment: Appointment) -> str:
+    return SAMPLE_OF_KIND.get(appointment.kind, Sample.URINE)
