@@ -32,6 +32,38 @@ CANONICAL_VERSION = 1
 CHAIN_LOCK_KEY = int.from_bytes(b"kangfu-a", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
+# How the person themself appears in ``AuditEvent.actor_username`` (no staff account).
+PERSON_ACTOR_PREFIX = "portal:"
+
+
+@dataclass(frozen=True)
+class PersonActor:
+    """The person whose record it is, acting through the portal (kangfu.portal).
+
+    Not a staff account: it holds no grants (``grants_of`` returns nothing, so every
+    staff permission check refuses it) and ``AuditEvent.actor`` stays null. The event names
+    the person as ``portal:<public_id>`` and is scoped to their township.
+    """
+
+    person_id: int
+    public_id: str
+    township_path: str
+    pk = None
+    is_authenticated = False
+    is_active = False
+    display_name = ""
+
+    def get_username(self) -> str:
+        return f"{PERSON_ACTOR_PREFIX}{self.public_id}"
+
+    def __str__(self) -> str:
+        return self.get_username()
+
+
+def is_person_actor(actor: Any) -> bool:
+    return isinstance(actor, PersonActor)
+
+
 @dataclass(frozen=True)
 class AccessContext:
     """Who is acting, from where, and why: what every audited read and write needs.
@@ -40,7 +72,7 @@ class AccessContext:
     (``of``). It is immutable; ``with_purpose`` returns a copy for one record.
     """
 
-    actor: User
+    actor: User | PersonActor
     client_address: str | None = None
     purpose: str = AccessPurpose.CASELOAD
     purpose_note: str = ""
@@ -168,21 +200,24 @@ def audit_record(
     """
     ctx = AccessContext.of(ctx)
     actor = ctx.actor
+    by_person = is_person_actor(actor)
     object_type, object_id, object_path = _object_ref(obj)
     if outside_caseload is None:
+        # The person's own look at their record is never "outside a caseload".
         caseworker_id = getattr(obj, "caseworker_id", actor.pk)
-        outside_caseload = caseworker_id != actor.pk
+        outside_caseload = not by_person and caseworker_id != actor.pk
     roles, places = _snapshot_of(actor)
+    own_path = actor.township_path if by_person else primary_path(actor)
     now = timezone.now()
     event = AuditEvent(
         occurred_at=now,
         local_date=timezone.localdate(now, timezone.get_default_timezone()),
-        actor=actor,
+        actor=None if by_person else actor,
         actor_username=actor.get_username(),
         actor_name=getattr(actor, "display_name", "") or "",
         roles=roles,
         jurisdiction=places,
-        scope_path=scope_path if scope_path is not None else (object_path or primary_path(actor)),
+        scope_path=scope_path if scope_path is not None else (object_path or own_path),
         action=AuditAction(action),
         object_type=object_type,
         object_id=object_id,

@@ -71,6 +71,8 @@ class AccessPurpose(models.TextChoices):
     REGISTRATION = "registration", _("Registration")
     EMERGENCY = "emergency", _("Emergency access")
     SYSTEM = "system", _("System task")
+    # The person themself, through the portal (kangfu.portal).
+    SELF = "self", _("The person's own access (portal)")
 
 
 # What the purpose prompt offers, in this order.

@@ -224,6 +224,11 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("audit events cannot be deleted")
 
+    @property
+    def by_person(self) -> bool:
+        """True when the person themself acted, through the portal (no staff account)."""
+        return self.actor_id is None and self.actor_username.startswith("portal:")
+
     def grant_labels(self) -> list[tuple[str, str]]:
         """(role label, place name) pairs from the snapshot "role@place (code); …"."""
         labels = dict(Role.choices)

@@ -10,8 +10,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kangfu.access.choices import Role
 from kangfu.access.models import Jurisdiction
-from kangfu.access.scoping import ScopedQuerySet
+from kangfu.access.scoping import ScopedQuerySet, scope_filter
 from kangfu.core.fields import EncryptedTextField
 from kangfu.people.choices import Sex
 
@@ -22,13 +23,27 @@ class PersonQuerySet(ScopedQuerySet):
     def visible_to(self, user, *, roles=None):
         """Persons of the user's subtree, minus those whose every case is sealed: a sealed
         record drops out of every list and search (docs/cases.md); only the records officer
-        reaches it, through the sealed case."""
+        reaches it, through the sealed case.
+
+        A partner officer's grant does not open its subtree: it opens exactly the persons
+        with a live referral to the officer's department (docs/access.md, kangfu.referrals).
+        """
         from django.apps import apps
 
+        from kangfu.referrals.selectors import partner_person_condition
+
+        roles = frozenset(roles or self.read_roles)
+        condition = scope_filter(user, self.scope_path_field, roles - {Role.PARTNER})
+        if Role.PARTNER in roles:
+            partner = partner_person_condition(user)
+            if partner is not None:
+                condition = partner if condition is None else (condition | partner)
+        if condition is None:
+            return self.none()
         case = apps.get_model("cases", "Case")
         sealed = case.objects.filter(person=OuterRef("pk"), state="sealed")
         unsealed = case.objects.filter(person=OuterRef("pk")).exclude(state="sealed")
-        return super().visible_to(user, roles=roles).exclude(Exists(sealed) & ~Exists(unsealed))
+        return self.filter(condition).exclude(Exists(sealed) & ~Exists(unsealed))
 
 
 class Person(models.Model):

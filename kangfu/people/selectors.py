@@ -64,8 +64,8 @@ def is_id_query(query: str) -> bool:
 
 
 def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
-    """Persons the user may see, filtered. Partners only ever get an exact ID-number match:
-    they look a person up for a service, they do not browse the registry."""
+    """Persons the user may see, filtered. A partner officer sees exactly the persons with a
+    live referral to their department (``Person.objects.visible_to``), never the registry."""
     qs = Person.objects.visible_to(user).select_related("township", "caseworker")
     staff = grants_with(user, CASE_STAFF_ROLES)
     query = (search.query or "").strip()
@@ -76,7 +76,8 @@ def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
             return qs.none()
         return qs.filter(id_number_index=id_number_index(number))
     if not staff:
-        return qs.none()
+        # A partner's whole visible set is its referrals; a name search is not offered.
+        return qs.none() if query else qs
     # Partners with a staff grant elsewhere must not browse under their partner grant.
     qs = Person.objects.visible_to(user, roles=CASE_STAFF_ROLES).select_related(
         "township", "caseworker"
@@ -130,13 +131,18 @@ def is_case_staff_for(*, user, person: Person) -> bool:
 
 def visible_fields(*, user, person: Person) -> tuple[str, ...]:
     """The fields of ``person`` this user may see, in display order."""
+    from kangfu.referrals.selectors import partner_fields
+
     covering = [g for g in grants_of(user) if g.jurisdiction.covers(person.township)]
     if any(g.role in CASE_STAFF_ROLES for g in covering):
         return FULL_FIELDS
-    allowed: set[str] = set()
-    for grant in covering:
-        if grant.role == Role.PARTNER and grant.department is not None:
-            allowed.update(PARTNER_FIELDS.get(grant.department.kind, ()))
+    # A partner sees what the live referrals to its department carry (the categories the
+    # person agreed to), narrowed by what the department's service needs.
+    allowed = set(
+        partner_fields(
+            user=user, person=person, department_fields=lambda kind: PARTNER_FIELDS.get(kind, ())
+        )
+    )
     return tuple(field for field in FULL_FIELDS if field in allowed)
 
 
