@@ -194,3 +194,37 @@ class AssessmentAnswersSerializer(serializers.Serializer):
 
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class AppointmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    case = serializers.UUIDField(source="case.public_id", read_only=True)
+    kind = serializers.CharField(read_only=True)
+    basis = serializers.CharField(read_only=True)
+    due_on = serializers.DateField(read_only=True)
+    on = serializers.DateField(read_only=True)
+    moved_reason = serializers.CharField(read_only=True)
+    state = serializers.CharField(read_only=True)
+    done_on = serializers.DateField(read_only=True, allow_null=True)
+
+
+class DrugTestSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    case = serializers.UUIDField(source="case.public_id")
+    appointment = serializers.IntegerField(source="appointment_id", required=False, allow_null=True)
+    taken_on = serializers.DateField()
+    sample = serializers.ChoiceField(choices=["urine", "saliva", "hair"])
+    screen_result = serializers.ChoiceField(choices=["negative", "positive"])
+    lab_result = serializers.CharField(read_only=True)
+    lab_result_on = serializers.DateField(read_only=True, allow_null=True)
+    retest_requested_on = serializers.DateField(read_only=True, allow_null=True)
+    retest_result = serializers.CharField(read_only=True)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ReminderSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    case = serializers.UUIDField(source="case.public_id", read_only=True)
+    kind = serializers.CharField(read_only=True)
+    due_on = serializers.DateField(read_only=True)
+    urgency = serializers.IntegerField(read_only=True)

@@ -12,6 +12,9 @@ router.register("leave-requests", views.LeaveRequestViewSet, basename="leave-req
 router.register("transfers", views.TransferViewSet, basename="transfer")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
+router.register("appointments", views.AppointmentViewSet, basename="appointment")
+router.register("drug-tests", views.DrugTestViewSet, basename="drug-test")
+router.register("reminders", views.ReminderViewSet, basename="reminder")
 
 case_child = r"cases/(?P<case_id>[0-9a-f-]{36})"
 

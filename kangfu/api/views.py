@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -31,17 +33,20 @@ from kangfu.api.idempotency import idempotent
 from kangfu.api.pagination import SeqCursorPagination
 from kangfu.api.serializers import (
     AgreementSerializer,
+    AppointmentSerializer,
     AssessmentAnswersSerializer,
     AssessmentSerializer,
     AuditEventSerializer,
     CaseSerializer,
     CommentSerializer,
+    DrugTestSerializer,
     JurisdictionSerializer,
     LeaveDecisionSerializer,
     LeaveRequestSerializer,
     MeasureSerializer,
     PersonSerializer,
     PersonWriteSerializer,
+    ReminderSerializer,
     TransferSerializer,
 )
 from kangfu.cases import selectors as cases_selectors
@@ -57,6 +62,9 @@ from kangfu.risk import selectors as risk_selectors
 from kangfu.risk import services as risk_services
 from kangfu.risk.audit import assessment_read_audit
 from kangfu.risk.models import Assessment
+from kangfu.schedule import selectors as schedule_selectors
+from kangfu.schedule import services as schedule_services
+from kangfu.schedule.models import Appointment, DrugTest, Reminder
 
 
 @extend_schema(exclude=True)
@@ -624,3 +632,88 @@ class AssessmentViewSet(
         return self._answer(
             risk_services.assessment_return(actor=ctx, assessment=assessment, comment=comment)
         )
+
+
+# --- schedule: appointments, drug tests, reminders --------------------------------------
+
+
+class AppointmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Planned and past tests, visits and calls of the caller's cases (filter by case)."""
+
+    scope_group = "schedule"
+    serializer_class = AppointmentSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Appointment.objects.none()
+        _require_case_staff(self.request.user)
+        qs = Appointment.objects.visible_to(self.request.user).select_related("case")
+        case = self.request.query_params.get("case")
+        if case:
+            if not _is_uuid(case):
+                raise ValidationError({"case": [_("Not a valid case id.")]})
+            qs = qs.filter(case__public_id=case)
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("case", str, description="Public id of a case.")])
+    def list(self, request, *args, **kwargs):
+        return audited_list(self, request, query="appointments", fields=("schedule",))
+
+
+class DrugTestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Drug test results. POST records a test (on-site screen) for a case, through the same
+    service as the today page; a retried upload with the same Idempotency-Key is stored once."""
+
+    scope_group = "schedule"
+    serializer_class = DrugTestSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return DrugTest.objects.none()
+        _require_case_staff(self.request.user)
+        return DrugTest.objects.visible_to(self.request.user).select_related("case")
+
+    def list(self, request, *args, **kwargs):
+        return audited_list(self, request, query="drug-tests", fields=("drug_tests",))
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses={201: DrugTestSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        data = DrugTestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        case, ctx = _case_for(request, values.pop("case")["public_id"])
+        appointment_id = values.pop("appointment_id", None)
+        appointment = None
+        if appointment_id is not None:
+            appointment = Appointment.objects.filter(case=case, pk=appointment_id).first()
+            if appointment is None:
+                raise ValidationError({"appointment": [_("No such appointment of this case.")]})
+        test = schedule_services.test_record(
+            actor=ctx, case=case, appointment=appointment, **values
+        )
+        return Response(DrugTestSerializer(test).data, status=201)
+
+
+class ReminderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's reminders (their own caseload), most urgent first, as on the today page."""
+
+    scope_group = "schedule"
+    serializer_class = ReminderSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Reminder.objects.none()
+        _require_case_staff(self.request.user)
+        return schedule_selectors.reminders_for(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        return audited_list(self, request, query="reminders", fields=("reminders",))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

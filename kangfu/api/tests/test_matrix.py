@@ -52,7 +52,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:person-list", "GET"): row(200, 200, 200, 200, 403),
     # Only township staff register; B may not register into A (the township field is refused).
     ("api:person-list", "POST"): row(201, 400, 403, 403, 403),
-    ("api:person-detail", "GET"): row(200, 404, 200, 200, 403),
+    # Civil affairs sees a person only through a referral addressed to it (none here).
+    ("api:person-detail", "GET"): row(200, 404, 200, 404, 403),
     # Without If-Match the owner gets 428; everyone else never learns the record exists.
     ("api:person-detail", "PATCH"): row(428, 404, 404, 404, 403),
     # Case data is for case staff: partners and the administrator never see it.
@@ -76,6 +77,11 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:assessment-submit", "POST"): row(200, 404, 403, 403, 403),
     ("api:assessment-approve", "POST"): row(403, 404, 200, 403, 403),
     ("api:assessment-send-back", "POST"): row(403, 404, 200, 403, 403),
+    # Schedule data: case staff only; results are recorded by the township.
+    ("api:appointment-list", "GET"): row(200, 200, 200, 403, 403),
+    ("api:drug-test-list", "GET"): row(200, 200, 200, 403, 403),
+    ("api:drug-test-list", "POST"): row(201, 404, 403, 403, 403),
+    ("api:reminder-list", "GET"): row(200, 200, 200, 403, 403),
     # The access log is for supervisors only.
     ("api:audit-event-list", "GET"): row(403, 403, 200, 403, 403, no_scope=403),
 }
@@ -218,6 +224,12 @@ PAYLOADS: dict[tuple[str, str], dict] = {
     },
     ("api:leave-request-decision", "POST"): {"approve": True},
     ("api:assessment-list", "POST"): {"person": "OTHER"},
+    ("api:drug-test-list", "POST"): {
+        "case": "CASE",
+        "taken_on": "2024-06-02",
+        "sample": "urine",
+        "screen_result": "negative",
+    },
     ("api:assessment-approve", "POST"): {"comment": "同意"},
     ("api:assessment-send-back", "POST"): {"comment": "请补充 H3 的诊断证明"},
 }

@@ -5,6 +5,7 @@ from conftest import register, sign_in
 from kangfu.access.models import AuditEvent
 from kangfu.api.tests.conftest import bearer, new_token
 from kangfu.people.models import Person
+from kangfu.referrals.tests.helpers import civil_affairs, provider, refer
 
 pytestmark = pytest.mark.django_db
 LIST = "/api/v1/persons/"
@@ -51,7 +52,10 @@ def test_a_supervisor_must_state_a_purpose_to_read_outside_their_caseload(person
 
 def test_civil_affairs_gets_only_its_fields_through_the_api(personas, people):
     person = Person.objects.get(pk=people.in_a.pk)
-    data = bearer(new_token(personas.civil)).get(detail(person, "?purpose=service")).json()
+    client = bearer(new_token(personas.civil))
+    assert client.get(detail(person, "?purpose=service")).status_code == 404  # no referral
+    refer(personas.worker_a, person, provider(person.township, department=civil_affairs(personas)))
+    data = client.get(detail(person, "?purpose=service")).json()
     assert data["name"] == person.name and data["phone"] == person.phone
     assert data["id_number"] is None and data["birth_date"] is None and data["caseworker"] is None
 
