@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,10 +19,15 @@ from kangfu.access.choices import DepartmentKind, Level, Role
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.services import department_create, grant_create, jurisdiction_create
 from kangfu.access.signin.policy import second_factor_required
+from kangfu.cases import services as cases
 from kangfu.core.models import DemoMarker
 from kangfu.people import idnumber
 from kangfu.people.models import Person
 from kangfu.people.services import PersonData, person_register
+from kangfu.risk import services as risk
+from kangfu.schedule import services as schedule
+from kangfu.schedule import sweep
+from kangfu.schedule.models import Appointment
 
 DEMO_PASSWORD = "kangfu-demo-2026"
 DEMO_LOGIN_ORDER = (
@@ -201,7 +207,7 @@ def _build(rng: random.Random, persons: int) -> None:
                     code=town_code, name=town_name, level=Level.TOWNSHIP, parent=county
                 )
                 first = town_code == "520102001"
-                _user(
+                officer = _user(
                     "demo_officer" if first else f"officer_{town_code}",
                     f"{town_name}禁毒专干",
                     Role.TOWNSHIP_OFFICER,
@@ -216,9 +222,12 @@ def _build(rng: random.Random, persons: int) -> None:
                     )
                     for n in (1, 2)
                 ]
-                townships.append((county, town, workers))
-    _people(rng, persons, townships)
+                townships.append((county, town, workers, officer))
+    people = _people(rng, persons, townships)
     _second_factors(rng)
+    _casework(rng, people)
+    # The daily sweep, as cron would run it, so reminders are there from the first look.
+    sweep.run(on=timezone.localdate())
 
 
 def _second_factors(rng: random.Random) -> None:
@@ -240,12 +249,13 @@ def current_code(username: str) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
-def _people(rng: random.Random, count: int, townships) -> None:
+def _people(rng: random.Random, count: int, townships) -> list[tuple[Person, User, User]]:
     used: set[str] = set()
     today = dt.date(2026, 11, 1)
     created: list[Person] = []
+    people: list[tuple[Person, User, User]] = []
     for n in range(count):
-        county, town, workers = townships[n % len(townships)]
+        county, town, workers, officer = townships[n % len(townships)]
         sex = "M" if rng.random() < 0.82 else "F"
         birth = dt.date(1962, 1, 1) + dt.timedelta(days=rng.randrange(0, 42 * 365))
         if rng.random() < 0.85:
@@ -271,10 +281,93 @@ def _people(rng: random.Random, count: int, townships) -> None:
         caseworker = rng.choice(workers) if rng.random() < 0.93 else None
         person = person_register(actor=workers[0], township=town, data=data, caseworker=caseworker)
         # Registration dates spread over three years look like a real registry.
+        created.append(person)
+        people.append((person, caseworker or workers[0], officer))
         person.created_at = dt.datetime.combine(
             today - dt.timedelta(days=rng.randrange(0, 3 * 365)),
             dt.time(9, 30),
             tzinfo=dt.UTC,
         )
-        created.append(person)
     Person.objects.bulk_update(created, ["created_at"])
+    return people
+
+
+DECIDERS = (
+    "东川市公安局城关分局",
+    "东川市公安局河口分局",
+    "南屏市公安局南湖分局",
+    "南屏市公安局石门分局",
+)
+
+
+def _casework(rng: random.Random, people: list[tuple[Person, User, User]]) -> None:
+    """Cases at every stage, dated back from today so that the today page has work on it:
+    most measures started in the last few months, some await the report, a few community
+    recovery measures end soon; categories approved by the township officer; past tests
+    recorded, a few left overdue."""
+    today = timezone.localdate()
+    for n, (person, worker, officer) in enumerate(people):
+        roll = rng.random()
+        if roll > 0.85:
+            continue  # registered only: no measure (yet)
+        started = today - dt.timedelta(days=rng.randrange(15, 150))
+        received = started - dt.timedelta(days=rng.randrange(1, 12))
+        if roll > 0.78:
+            received = today - dt.timedelta(days=rng.randrange(0, 12))  # awaiting the report
+        case = cases.case_open(
+            actor=worker, person=person, responsible=person.township, opened_on=received
+        )
+        recovery = roll < 0.12
+        measure = cases.measure_record_decision(
+            actor=worker,
+            case=case,
+            kind="community_recovery" if recovery else "community_treatment",
+            decision_number=f"公(禁)决字〔{received.year}〕{100 + n}号",
+            deciding_authority=rng.choice(DECIDERS),
+            decided_on=received - dt.timedelta(days=2),
+            received_on=received,
+            term_months=rng.choice((6, 12, 24)) if recovery else None,
+        )
+        if roll > 0.78:
+            continue
+        cases.measure_report(actor=worker, measure=measure, reported_on=started)
+        assessment = risk.assessment_start(actor=worker, person=person)
+        if rng.random() < 0.15:
+            risk.assessment_update(
+                actor=worker,
+                assessment=assessment,
+                answers={"mental_disorder": True},
+                evidence={"H3": {"note": "县人民医院精神科诊断", "document": f"诊断证明 {n:04d}"}},
+            )
+        risk.assessment_submit(actor=worker, assessment=assessment)
+        risk.assessment_approve(actor=officer, assessment=assessment, comment="同意")
+        _past_results(rng, worker, case, today)
+        if rng.random() < 0.08:
+            cases.leave_request_record(
+                actor=worker,
+                case=case,
+                submitted_on=today,
+                leaves_on=today + dt.timedelta(days=rng.randrange(3, 10)),
+                returns_on=today + dt.timedelta(days=rng.randrange(12, 20)),
+                destination_county=rng.choice(("南屏市南湖区", "四川省成都市锦江区", "石门县")),
+                reason=rng.choice(("探望父母", "务工面试", "就医复查")),
+            )
+
+
+def _past_results(rng: random.Random, worker: User, case, today: dt.date) -> None:
+    for appointment in Appointment.objects.filter(case=case, on__lt=today, state="planned"):
+        if rng.random() < 0.08:
+            continue  # left undone: shows as overdue on the today page
+        if appointment.is_test:
+            schedule.test_record(
+                actor=worker,
+                case=case,
+                appointment=appointment,
+                taken_on=appointment.on,
+                sample=schedule.sample_for(appointment),
+                screen_result="positive" if rng.random() < 0.02 else "negative",
+            )
+        else:
+            schedule.appointment_outcome(
+                actor=worker, appointment=appointment, outcome="done", on=appointment.on
+            )

@@ -28,6 +28,9 @@ def test_every_message_in_the_code_is_in_the_catalogue(tmp_path, monkeypatch):
 
 def test_the_compiled_catalogue_matches_the_source():
     for po_path in i18n.catalogues():
-        compiled = {e.msgid: e.msgstr for e in polib.mofile(str(po_path.with_suffix(".mo")))}
-        source = {e.msgid: e.msgstr for e in polib.pofile(str(po_path)) if not e.msgid_plural}
+        mo = polib.mofile(str(po_path.with_suffix(".mo")))
+        compiled = {(e.msgctxt, e.msgid): e.msgstr for e in mo}
+        source = {
+            (e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(po_path)) if not e.msgid_plural
+        }
         assert {k: v for k, v in compiled.items() if k in source} == source
