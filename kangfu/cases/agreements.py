@@ -64,7 +64,7 @@ def _rows(content: dict) -> dict:
     }
 
 
-def agreement_html(agreement, *, person, township) -> str:
+def agreement_html(agreement, *, person, township, portal_code: str | None = None) -> str:
     with translation.override("zh-hans"):
         return render_to_string(
             "cases/agreement_pdf.html",
@@ -74,12 +74,16 @@ def agreement_html(agreement, *, person, township) -> str:
                 "person": person,
                 "township": township,
                 "kind_label": agreement.measure.get_kind_display(),
+                "portal_code": portal_code,
             },
         )
 
 
-def agreement_pdf(agreement, *, person, township) -> bytes:
-    """The agreement as an A4 PDF (WeasyPrint; the Noto CJK fonts come from the system)."""
+def agreement_pdf(agreement, *, person, township, portal_code: str | None = None) -> bytes:
+    """The agreement as an A4 PDF (WeasyPrint; the Noto CJK fonts come from the system).
+    ``portal_code``, when given, is a fresh one-time activation code of the person's portal,
+    printed on this copy only (it is never stored in clear)."""
     from weasyprint import HTML
 
-    return HTML(string=agreement_html(agreement, person=person, township=township)).write_pdf()
+    html = agreement_html(agreement, person=person, township=township, portal_code=portal_code)
+    return HTML(string=html).write_pdf()

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from kangfu.access import purpose as access_purpose
@@ -193,6 +194,7 @@ def case_detail(request, public_id):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def agreement_pdf_view(request, public_id, pk):
     _require_staff(request.user)
     case = selectors.case_get(user=request.user, public_id=public_id)
@@ -200,8 +202,14 @@ def agreement_pdf_view(request, public_id, pk):
     if isinstance(ctx, HttpResponse):
         return ctx
     agreement = get_object_or_404(case.agreements.select_related("measure"), pk=pk)
+    code = None
+    if request.method == "POST":
+        # Printing with the portal code issues a new code (a write, hence POST only).
+        from kangfu.portal.services import portal_code_issue
+
+        _account, code = portal_code_issue(actor=ctx, person=case.person)
     audit_record(ctx=ctx, action=AuditAction.PRINT, obj=case.person, fields=("name", "agreement"))
-    pdf = agreement_pdf(agreement, person=case.person, township=case.township)
+    pdf = agreement_pdf(agreement, person=case.person, township=case.township, portal_code=code)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="agreement-{case.public_id}-v{agreement.version}.pdf"'
