@@ -344,6 +344,34 @@ def _case_for(request, case_id) -> tuple:
     return case, purpose_context(request, case.person)
 
 
+class CaseDataViewSet(viewsets.GenericViewSet):
+    """Rows that belong to cases (leave, tests, appointments, …): scoped through
+    ``visible_to``, case staff only, and every list page audited as a search."""
+
+    model: type
+    related: tuple[str, ...] = ("case",)
+    audit_query = ""
+    audit_fields: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation, no caller
+            return self.model.objects.none()
+        _require_case_staff(self.request.user)
+        return self.model.objects.visible_to(self.request.user).select_related(*self.related)
+
+    def list(self, request, *args, **kwargs):
+        return audited_list(self, request, query=self.audit_query, fields=self.audit_fields)
+
+
+def _case_input(request, serializer_class) -> tuple[dict, object, AccessContext]:
+    """Validated input naming a case, the case (404 outside scope) and the access context."""
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = dict(data.validated_data)
+    case, ctx = _case_for(request, values.pop("case")["public_id"])
+    return values, case, ctx
+
+
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     """Cases under the caller's grants (open by default), as the caseload page lists them."""
 
@@ -429,30 +457,20 @@ class AgreementViewSet(viewsets.GenericViewSet):
         return Response(AgreementSerializer(case.agreements.order_by("-id"), many=True).data)
 
 
-class LeaveRequestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class LeaveRequestViewSet(mixins.CreateModelMixin, CaseDataViewSet):
     """Written leave reports (art. 19) of the caller's cases; POST records one, and
     POST …/{id}/decision/ approves or refuses it."""
 
     scope_group = "cases"
     serializer_class = LeaveRequestSerializer
     lookup_value_regex = r"\d+"
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation, no caller
-            return LeaveRequest.objects.none()
-        _require_case_staff(self.request.user)
-        return LeaveRequest.objects.visible_to(self.request.user).select_related("case")
-
-    def list(self, request, *args, **kwargs):
-        return audited_list(self, request, query="leave-requests", fields=("leave",))
+    model = LeaveRequest
+    audit_query, audit_fields = "leave-requests", ("leave",)
 
     @extend_schema(parameters=PURPOSE_PARAMS, responses={201: LeaveRequestSerializer})
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = LeaveRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        case, ctx = _case_for(request, values.pop("case")["public_id"])
+        values, case, ctx = _case_input(request, LeaveRequestSerializer)
         leave = cases_services.leave_request_record(actor=ctx, case=case, **values)
         return Response(LeaveRequestSerializer(leave).data, status=201)
 
@@ -527,12 +545,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # --- risk assessments ---------------------------------------------------------------------
 
 
-class AssessmentViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class AssessmentViewSet(mixins.RetrieveModelMixin, mixins.CreateModelMixin, CaseDataViewSet):
     """Risk assessments through the same services as the risk pages: start (POST with the
     person), answer (PATCH with If-Match), submit, approve (by another person) or return."""
 
@@ -542,19 +555,12 @@ class AssessmentViewSet(
     lookup_url_kwarg = "id"
     lookup_value_regex = r"[0-9a-f-]{36}"
     http_method_names = ["get", "post", "patch", "head", "options"]
+    model = Assessment
+    related = ("person", "assessor", "approver")
+    audit_query, audit_fields = "assessments", ("risk_assessment",)
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Assessment.objects.none()
-        _require_case_staff(self.request.user)
-        return (
-            Assessment.objects.visible_to(self.request.user)
-            .select_related("person", "assessor", "approver")
-            .order_by("-id")
-        )
-
-    def list(self, request, *args, **kwargs):
-        return audited_list(self, request, query="assessments", fields=("risk_assessment",))
+        return super().get_queryset().order_by("-id")
 
     def _get(self, request, public_id):
         _require_case_staff(request.user)
@@ -637,17 +643,16 @@ class AssessmentViewSet(
 # --- schedule: appointments, drug tests, reminders --------------------------------------
 
 
-class AppointmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AppointmentViewSet(CaseDataViewSet):
     """Planned and past tests, visits and calls of the caller's cases (filter by case)."""
 
     scope_group = "schedule"
     serializer_class = AppointmentSerializer
+    model = Appointment
+    audit_query, audit_fields = "appointments", ("schedule",)
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Appointment.objects.none()
-        _require_case_staff(self.request.user)
-        qs = Appointment.objects.visible_to(self.request.user).select_related("case")
+        qs = super().get_queryset()
         case = self.request.query_params.get("case")
         if case:
             if not _is_uuid(case):
@@ -657,32 +662,22 @@ class AppointmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("case", str, description="Public id of a case.")])
     def list(self, request, *args, **kwargs):
-        return audited_list(self, request, query="appointments", fields=("schedule",))
+        return super().list(request, *args, **kwargs)
 
 
-class DrugTestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+class DrugTestViewSet(mixins.CreateModelMixin, CaseDataViewSet):
     """Drug test results. POST records a test (on-site screen) for a case, through the same
     service as the today page; a retried upload with the same Idempotency-Key is stored once."""
 
     scope_group = "schedule"
     serializer_class = DrugTestSerializer
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return DrugTest.objects.none()
-        _require_case_staff(self.request.user)
-        return DrugTest.objects.visible_to(self.request.user).select_related("case")
-
-    def list(self, request, *args, **kwargs):
-        return audited_list(self, request, query="drug-tests", fields=("drug_tests",))
+    model = DrugTest
+    audit_query, audit_fields = "drug-tests", ("drug_tests",)
 
     @extend_schema(parameters=PURPOSE_PARAMS, responses={201: DrugTestSerializer})
     @idempotent
     def create(self, request, *args, **kwargs):
-        data = DrugTestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
-        case, ctx = _case_for(request, values.pop("case")["public_id"])
+        values, case, ctx = _case_input(request, DrugTestSerializer)
         appointment_id = values.pop("appointment_id", None)
         appointment = None
         if appointment_id is not None:
@@ -695,20 +690,19 @@ class DrugTestViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         return Response(DrugTestSerializer(test).data, status=201)
 
 
-class ReminderViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ReminderViewSet(CaseDataViewSet):
     """The caller's reminders (their own caseload), most urgent first, as on the today page."""
 
     scope_group = "schedule"
     serializer_class = ReminderSerializer
+    model = Reminder
+    audit_query, audit_fields = "reminders", ("reminders",)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Reminder.objects.none()
         _require_case_staff(self.request.user)
         return schedule_selectors.reminders_for(user=self.request.user)
-
-    def list(self, request, *args, **kwargs):
-        return audited_list(self, request, query="reminders", fields=("reminders",))
 
 
 def _is_uuid(value: str) -> bool:

@@ -252,7 +252,7 @@ def act(request, action, pk=None, public_id=None):
             return _go(request, case_schedule_url(case))
     return render(
         request,
-        "schedule/action_form.html#form" if request.htmx else "schedule/action_form.html",
+        "cases/action_form.html#form" if request.htmx else "cases/action_form.html",
         {"form": form, "title": spec.title, "back": case_schedule_url(case), "case": case},
     )
 
