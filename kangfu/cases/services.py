@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kangfu.access.audit import AccessContext, PersonActor, audit_record, is_person_actor
 from kangfu.access.choices import AuditAction, DataCategory, Level, Role
@@ -181,6 +184,16 @@ def breach_assess(measure: Measure) -> engine.BreachAssessment:
     )
 
 
+def _reassess(case: Case, reason: Promise, on: dt.date, ctx: AccessContext) -> None:
+    """Mark the person for reassessment at once (2016 rules: 动态调整), inside the caller's
+    transaction: the event may change the risk category, up or down."""
+    from kangfu.risk.services import reassessment_mark
+
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(reason)
+    reassessment_mark(person=case.person, reason=text, on=on, actor=ctx)
+
+
 def breach_check(*, ctx: AccessContext, measure: Measure, on: dt.date) -> Finding | None:
     """Record a serious-breach finding the first time a threshold of art. 20 is reached
     (called, in their transaction, by whatever records a violation). Returns it, or None."""
@@ -196,6 +209,7 @@ def breach_check(*, ctx: AccessContext, measure: Measure, on: dt.date) -> Findin
         recorded_by=ctx.actor,
     )
     _event(measure.case, EventKind.BREACH, on, ctx, measure, grounds=list(breach.grounds))
+    _reassess(measure.case, gettext_lazy("A serious breach of the agreement was recorded"), on, ctx)
     return finding
 
 
@@ -412,6 +426,7 @@ def measure_report(
         )
         _audit(ctx, case, AuditAction.UPDATE, ("measure.reported_on", "measure.state"))
         _replan(case, reported_on)
+        _reassess(case, gettext_lazy("A measure started"), reported_on, ctx)
     return measure
 
 
@@ -454,6 +469,7 @@ def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None =
         )
         _event(case, EventKind.REFUSED, found_on, ctx, measure, due=measure.report_due_on)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "finding"))
+        _reassess(case, gettext_lazy("The measure was refused"), found_on, ctx)
     return finding
 
 
@@ -570,6 +586,7 @@ def measure_terminate(
         _event(case, EventKind.TERMINATED, starts_on, ctx, measure, external=kind.value)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "external_period"))
         _replan(case, starts_on)
+        _reassess(case, gettext_lazy("A measure terminated"), starts_on, ctx)
     return period
 
 
@@ -595,6 +612,7 @@ def measure_end(*, actor: Actor, measure: Measure) -> Measure:
             case.save(update_fields=["state", "closed_on"])
             _event(case, EventKind.CLOSED, measure.ends_on, ctx)
         _replan(case, measure.ends_on + dt.timedelta(days=1))
+        _reassess(case, gettext_lazy("A measure ended"), measure.ends_on, ctx)
     return measure
 
 

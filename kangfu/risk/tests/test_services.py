@@ -148,12 +148,14 @@ def test_a_downgrade_comes_down_only_one_step_per_approved_assessment(
 
 def test_it_refuses_approval_when_the_category_changed_after_submission(personas, person):
     stale = assess(personas.worker_a, person)
-    PersonRisk.objects.create(
+    PersonRisk.objects.update_or_create(
         person=person,
-        category="high",
-        since=day("2024-01-01"),
-        assessed_on=day("2024-01-01"),
-        next_review_on=day("2024-04-01"),
+        defaults={
+            "category": "high",
+            "since": day("2024-01-01"),
+            "assessed_on": day("2024-01-01"),
+            "next_review_on": day("2024-04-01"),
+        },
     )
     with pytest.raises(ValidationError):
         services.assessment_approve(actor=personas.supervisor, assessment=stale)
@@ -275,6 +277,10 @@ def test_anniversaries_also_come_from_release_dates_the_assessor_recorded(person
 
 
 def test_reassessment_mark_is_public_and_keeps_the_earliest_day(personas, person):
+    # The measure's start already marked the person; start from a cleared marker.
+    PersonRisk.objects.filter(person=person).update(
+        needs_reassessment=False, reassessment_reason="", reassessment_since=None
+    )
     services.reassessment_mark(
         person=person, reason="Measure ended", on=day("2024-04-01"), actor=personas.worker_a
     )

@@ -109,12 +109,14 @@ def test_it_replans_forward_when_the_category_changes_and_keeps_past_results(per
         )
         from kangfu.risk.models import PersonRisk
 
-        PersonRisk.objects.create(
+        PersonRisk.objects.update_or_create(
             person=case.person,
-            category="high",
-            since=day("2024-05-02"),
-            assessed_on=day("2024-05-02"),
-            next_review_on=day("2024-08-02"),
+            defaults={
+                "category": "high",
+                "since": day("2024-05-02"),
+                "assessed_on": day("2024-05-02"),
+                "next_review_on": day("2024-08-02"),
+            },
         )
         services.plan_rebuild(person=case.person, from_date=day("2024-05-02"))
     first.refresh_from_db()

@@ -31,6 +31,10 @@ def _positive(worker, case, on="2024-05-01"):
 
 def test_it_makes_a_confirmed_positive_a_relapse_with_the_art21_duty(personas, case_a):
     case, measure = case_a
+    from kangfu.risk.models import PersonRisk
+
+    # The start of the measure marked the person; as after an approved assessment, clear it.
+    PersonRisk.objects.filter(person=case.person).update(needs_reassessment=False)
     test = _positive(personas.worker_a, case)
     assert test.outcome == "pending"
     assert case.reminders.filter(kind="lab_outstanding", ref=test.pk).exists()
@@ -42,8 +46,6 @@ def test_it_makes_a_confirmed_positive_a_relapse_with_the_art21_duty(personas, c
     assert test.finding == finding and finding.measure == measure
     assert not case.reminders.filter(kind="lab_outstanding").exists()
     assert case.reminders.filter(kind="police_report", ref=finding.pk).exists()
-    from kangfu.risk.models import PersonRisk
-
     risk = PersonRisk.objects.get(person=case.person)
     assert risk.needs_reassessment and risk.reassessment_since == day("2024-05-04")
     # A relapse is not H1 evidence: the fallback category stays medium.
