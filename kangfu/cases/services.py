@@ -1046,7 +1046,19 @@ def case_seal(*, actor: Actor, case: Case, sealed_on: dt.date | None = None) -> 
         case.save(update_fields=["state", "sealed_on", "purge_due_on"])
         _event(case, EventKind.SEALED, sealed_on, ctx, purge_due_on=case.purge_due_on)
         _audit(ctx, case, AuditAction.UPDATE, ("case.state",))
+        _portal_off(case)
     return case
+
+
+def _portal_off(case: Case) -> None:
+    """A sealed record is out of dynamic control: the person's portal closes with it (no
+    schedule or category is left to show, and a sealed record is shown to no one)."""
+    from kangfu.portal.models import PortalAccount
+
+    if not case.person.cases.exclude(state=CaseState.SEALED).exists():
+        PortalAccount.objects.filter(person=case.person, disabled_at__isnull=True).update(
+            disabled_at=timezone.now()
+        )
 
 
 def _require_records_officer(ctx: AccessContext, case: Case) -> None:

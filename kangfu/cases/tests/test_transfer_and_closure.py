@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from conftest import sign_in
 from kangfu.access.models import Disclosure
@@ -16,6 +17,7 @@ from kangfu.cases.choices import CaseState, TransferState
 from kangfu.cases.models import Case, CaseEvent, LeaveRequest, Measure, Transfer
 from kangfu.cases.tests.conftest import day, decide, open_case
 from kangfu.people.models import Person
+from kangfu.portal.models import PortalAccount
 
 pytestmark = pytest.mark.django_db
 
@@ -161,12 +163,17 @@ def test_it_seals_three_years_after_the_end_and_hides_the_record(
 ):
     case = _closed(personas.worker_a, people.in_a)
     assert case.state == CaseState.CLOSED and case.closed_on == day("2027-03-04")
+    portal = PortalAccount.objects.create(
+        person=people.in_a, activated_at=timezone.now(), password="x"
+    )
     with time_machine.travel("2030-03-04 10:00 +0800", tick=False), pytest.raises(ValidationError):
         services.case_seal(actor=personas.worker_a, case=case)
     with time_machine.travel("2030-03-05 10:00 +0800", tick=False):
         services.case_seal(actor=personas.worker_a, case=case)
         case.refresh_from_db()
         assert case.state == CaseState.SEALED and case.purge_due_on == day("2035-03-05")
+        portal.refresh_from_db()
+        assert portal.disabled_at is not None  # the person's portal closes with the record
         for user in (personas.worker_a, personas.supervisor):
             assert not Case.objects.visible_to(user).exists()
             assert not Person.objects.visible_to(user).filter(pk=people.in_a.pk).exists()
