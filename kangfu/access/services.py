@@ -30,6 +30,7 @@ from kangfu.access.models import (
     User,
 )
 from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with
+from kangfu.core.validation import not_future
 
 # Where each role may be granted: front-line roles work at a township, supervisors above it.
 ROLE_LEVELS: dict[str, set[str]] = {
@@ -143,8 +144,7 @@ def disclosure_record(
     categories = [DataCategory(c).value for c in categories]
     if not categories:
         raise ValidationError({"categories": _("Choose at least one category of data.")})
-    if disclosed_on > timezone.localdate():
-        raise ValidationError({"disclosed_on": _("The date cannot be in the future.")})
+    not_future("disclosed_on", disclosed_on)
     with transaction.atomic():
         disclosure = Disclosure.objects.create(
             person=person,

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AuditAction
 from kangfu.cases.models import Case
 
 # What a case read shows of the person's record (names of parts, never values).
 CASE_READ_FIELDS = ("name", "case", "measures", "agreements", "leave", "absences", "timeline")
+
+
+def case_work_audit(*, ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -> None:
+    """An event on the *person's* record for work on their case (cases, schedule,
+    referrals), so the person's access history shows it. The case's township is the
+    record's scope (the person's too: they move together)."""
+    person = case.person
+    person.township = case.township
+    audit_record(ctx=ctx, action=action, obj=person, fields=fields)
 
 
 def case_read_audit(*, ctx: AccessContext, case: Case) -> None:

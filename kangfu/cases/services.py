@@ -15,17 +15,17 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
-from kangfu.access.audit import AccessContext, PersonActor, audit_record, is_person_actor
+from kangfu.access.audit import AccessContext, PersonActor, is_person_actor
 from kangfu.access.choices import AuditAction, DataCategory, Level, Role
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.scoping import PERSON_WRITE_ROLES, grants_with
 from kangfu.access.services import disclosure_record
 from kangfu.cases import lifecycle
+from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import (
     LIVE_STATES,
     TERMINATING_KINDS,
@@ -53,6 +53,8 @@ from kangfu.cases.models import (
     UnauthorisedAbsence,
 )
 from kangfu.core.dates import add_years
+from kangfu.core.text import site_text
+from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.people.services import person_move, person_purge_identity
 from kangfu.policy import engine
@@ -96,11 +98,6 @@ def _require_open(case: Case) -> None:
         raise ValidationError(_("The case is closed."), code="closed")
 
 
-def _not_future(field: str, day: dt.date) -> None:
-    if day > _today():
-        raise ValidationError({field: _("The date cannot be in the future.")})
-
-
 def _not_before(field: str, day: dt.date, earlier: dt.date | None, what: str) -> None:
     if earlier is not None and day < earlier:
         raise ValidationError(
@@ -139,11 +136,7 @@ def timeline_add(
 
 
 def _audit(ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -> None:
-    """An event on the *person's* record, so their access history shows case work too."""
-    person = case.person
-    # The case's township is the record's scope (the person's, too: they move together).
-    person.township = case.township
-    audit_record(ctx=ctx, action=action, obj=person, fields=fields)
+    case_work_audit(ctx=ctx, case=case, action=action, fields=fields)
 
 
 def live_measure(case: Case) -> Measure | None:
@@ -184,14 +177,12 @@ def breach_assess(measure: Measure) -> engine.BreachAssessment:
     )
 
 
-def _reassess(case: Case, reason: Promise, on: dt.date, ctx: AccessContext) -> None:
+def _reassess(case: Case, reason: str, on: dt.date, ctx: AccessContext) -> None:
     """Mark the person for reassessment at once (2016 rules: 动态调整), inside the caller's
     transaction: the event may change the risk category, up or down."""
     from kangfu.risk.services import reassessment_mark
 
-    with translation.override(settings.LANGUAGE_CODE):
-        text = str(reason)
-    reassessment_mark(person=case.person, reason=text, on=on, actor=ctx)
+    reassessment_mark(person=case.person, reason=site_text(reason), on=on, actor=ctx)
 
 
 def breach_check(*, ctx: AccessContext, measure: Measure, on: dt.date) -> Finding | None:
@@ -209,7 +200,7 @@ def breach_check(*, ctx: AccessContext, measure: Measure, on: dt.date) -> Findin
         recorded_by=ctx.actor,
     )
     _event(measure.case, EventKind.BREACH, on, ctx, measure, grounds=list(breach.grounds))
-    _reassess(measure.case, gettext_lazy("A serious breach of the agreement was recorded"), on, ctx)
+    _reassess(measure.case, gettext_noop("A serious breach of the agreement was recorded"), on, ctx)
     return finding
 
 
@@ -231,7 +222,6 @@ def case_open(
     ``responsible`` is the 户籍地 jurisdiction, ``co_managing`` the 居住地 one when different.
     A person has one open case at a time.
     """
-    from django.conf import settings
 
     ctx = _ctx(actor)
     township = person.township
@@ -426,7 +416,7 @@ def measure_report(
         )
         _audit(ctx, case, AuditAction.UPDATE, ("measure.reported_on", "measure.state"))
         _replan(case, reported_on)
-        _reassess(case, gettext_lazy("A measure started"), reported_on, ctx)
+        _reassess(case, gettext_noop("A measure started"), reported_on, ctx)
     return measure
 
 
@@ -469,7 +459,7 @@ def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None =
         )
         _event(case, EventKind.REFUSED, found_on, ctx, measure, due=measure.report_due_on)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "finding"))
-        _reassess(case, gettext_lazy("The measure was refused"), found_on, ctx)
+        _reassess(case, gettext_noop("The measure was refused"), found_on, ctx)
     return finding
 
 
@@ -586,7 +576,7 @@ def measure_terminate(
         _event(case, EventKind.TERMINATED, starts_on, ctx, measure, external=kind.value)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "external_period"))
         _replan(case, starts_on)
-        _reassess(case, gettext_lazy("A measure terminated"), starts_on, ctx)
+        _reassess(case, gettext_noop("A measure terminated"), starts_on, ctx)
     return period
 
 
@@ -612,7 +602,7 @@ def measure_end(*, actor: Actor, measure: Measure) -> Measure:
             case.save(update_fields=["state", "closed_on"])
             _event(case, EventKind.CLOSED, measure.ends_on, ctx)
         _replan(case, measure.ends_on + dt.timedelta(days=1))
-        _reassess(case, gettext_lazy("A measure ended"), measure.ends_on, ctx)
+        _reassess(case, gettext_noop("A measure ended"), measure.ends_on, ctx)
     return measure
 
 

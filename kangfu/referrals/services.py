@@ -18,14 +18,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kangfu.access.audit import AccessContext, PersonActor, audit_record, is_person_actor
+from kangfu.access.audit import AccessContext, PersonActor, is_person_actor
 from kangfu.access.choices import AuditAction, DataCategory, LegalBasis, Role
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.scoping import grants_with
 from kangfu.access.services import disclosure_record
+from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.models import Case
 from kangfu.cases.services import can_write, timeline_add
+from kangfu.core.validation import not_future as _not_future
 from kangfu.referrals import lifecycle
 from kangfu.referrals.choices import (
     REFERRAL_CATEGORIES,
@@ -60,11 +62,6 @@ def _ctx(actor: Actor) -> AccessContext:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _not_future(field: str, day: dt.date) -> None:
-    if day > _today():
-        raise ValidationError({field: _("The date cannot be in the future.")})
 
 
 # --- the directory ------------------------------------------------------------------------
@@ -138,9 +135,7 @@ def is_receiver(user, referral: Referral) -> bool:
 
 def _audit(ctx: AccessContext, referral: Referral, action: str, fields: Iterable[str]) -> None:
     """An event on the person's record, as case work does (their history shows referrals)."""
-    person = referral.person
-    person.township = referral.case.township
-    audit_record(ctx=ctx, action=action, obj=person, fields=fields)
+    case_work_audit(ctx=ctx, case=referral.case, action=action, fields=fields)
 
 
 def _timeline(ctx: AccessContext, referral: Referral, kind: str, on: dt.date, **params) -> None:

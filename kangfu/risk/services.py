@@ -25,13 +25,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AuditAction, Role
 from kangfu.access.models import User
 from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with
+from kangfu.core.text import site_text
+from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.policy import engine
 from kangfu.policy.choices import FREE_TEXT_CODES
@@ -441,11 +444,6 @@ def _delivery(value: str) -> str:
         raise ValidationError({"delivery": _("Choose how the person received it.")}) from None
 
 
-def _not_future(field: str, day: dt.date) -> None:
-    if day > _today():
-        raise ValidationError({field: _("The date cannot be in the future.")})
-
-
 def notice_handover(
     *, actor: Actor, notice: Notice, handed_over_on: dt.date, delivery: str, note: str = ""
 ) -> Notice:
@@ -634,8 +632,7 @@ def reassessment_sweep(*, on: dt.date, since: dt.date | None = None) -> int:
     ids = list(anniversaries_due(on=on, since=since).values_list("pk", flat=True))
     if not ids:
         return 0
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = _("A release date passed its 3-year anniversary")
+    reason = site_text(gettext_noop("A release date passed its 3-year anniversary"))
     with transaction.atomic():
         updated = PersonRisk.objects.filter(person_id__in=ids, needs_reassessment=False).update(
             needs_reassessment=True, reassessment_reason=reason, reassessment_since=on

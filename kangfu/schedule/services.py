@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.audit import AccessContext
 from kangfu.access.choices import AuditAction, DataCategory, Level
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.services import disclosure_record
 from kangfu.cases import services as cases
+from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import ExternalKind, FindingKind, LeaveState, MeasureState
 from kangfu.cases.models import Case, Finding, Measure
 from kangfu.core.dates import period_end
+from kangfu.core.text import site_text
+from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.policy import engine
 from kangfu.schedule import planning, reminders
@@ -64,25 +66,12 @@ def _today() -> dt.date:
 
 
 def _audit(ctx: AccessContext, case: Case, action: str, fields) -> None:
-    person = case.person
-    person.township = case.township
-    audit_record(ctx=ctx, action=action, obj=person, fields=fields)
+    case_work_audit(ctx=ctx, case=case, action=action, fields=fields)
 
 
 def _require_writer(ctx: AccessContext, case: Case) -> None:
     if not cases.can_write(ctx.actor, case.township) or case.state == "sealed":
         raise PermissionDenied("not case staff of this township")
-
-
-def _not_future(field: str, day: dt.date) -> None:
-    if day > _today():
-        raise ValidationError({field: _("The date cannot be in the future.")})
-
-
-def _system_text(message: str) -> str:
-    """Stored text (a reassessment reason) in the site language, not the actor's."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message)
 
 
 # --- the plan ---------------------------------------------------------------------------
@@ -350,7 +339,7 @@ def _relapse(ctx: AccessContext, test: DrugTest, on: dt.date) -> None:
         measure=measure,
         kind=FindingKind.RELAPSE,
         found_on=on,
-        grounds=_system_text(
+        grounds=site_text(
             gettext_noop("A test taken on %(day)s was confirmed positive by the lab.")
         )
         % {"day": test.taken_on.isoformat()},
@@ -359,7 +348,7 @@ def _relapse(ctx: AccessContext, test: DrugTest, on: dt.date) -> None:
     test.save(update_fields=["finding"])
     reassessment_mark(
         person=test.case.person,
-        reason=_system_text(gettext_noop("Relapse: a test was confirmed positive")),
+        reason=site_text(gettext_noop("Relapse: a test was confirmed positive")),
         on=on,
         actor=ctx,
     )
