@@ -45,9 +45,10 @@ system-deps: ## Install Debian packages the browser tests need, when missing
 test: $(BIN)/.installed system-deps ## Run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(BIN)/.installed ## ruff check and format check
+lint: $(BIN)/.installed ## ruff check, format check, and the layer contract (.importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check: $(BIN)/.installed ## Django system checks and missing migrations
 	DJANGO_SETTINGS_MODULE=config.settings_test $(BIN)/python manage.py check

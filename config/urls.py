@@ -22,5 +22,5 @@ urlpatterns = [
     path("schedule/", include("kangfu.schedule.urls")),
     # The caseworker's morning page, at the address people will type.
     path("today/", RedirectView.as_view(pattern_name="schedule:today"), name="today"),
-    path("", include("kangfu.core.urls")),
+    path("", include("kangfu.web.urls")),
 ]

@@ -67,7 +67,13 @@ class ScopedQuerySet(models.QuerySet):
     scope_path_field = "jurisdiction__path"
     read_roles: frozenset[str] = PERSON_READ_ROLES
 
-    def visible_to(self, user, *, roles: Iterable[str] | None = None):
+    def visible_to(self, user, action: str | None = None, *, roles: Iterable[str] | None = None):
+        """Rows under the nodes of the user's grants for ``action`` (the permission table,
+        access.permissions), or for the model's read roles without one."""
+        if action is not None:
+            from kangfu.access.permissions import roles_for  # same app; avoids an import cycle
+
+            roles = roles_for(action)
         condition = scope_filter(user, self.scope_path_field, roles or self.read_roles)
         if condition is None:
             return self.none()

@@ -101,6 +101,15 @@ class Case(models.Model):
         _("state"), max_length=10, choices=CaseState.choices, default=CaseState.OPEN
     )
     pack_id = models.CharField(_("policy pack"), max_length=50)
+    # The person's approved risk category, written by the risk app when it approves an
+    # assessment; blank before the first approval. Read it through
+    # cases.selectors.category_of, which adds the fallback and the M1 floor.
+    approved_category = models.CharField(
+        _("approved risk category"),
+        max_length=10,
+        blank=True,
+        choices=[("high", _("High risk")), ("medium", _("Medium risk")), ("low", _("Low risk"))],
+    )
     opened_on = models.DateField(_("opened on"))
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     sealed_on = models.DateField(_("sealed on"), null=True, blank=True)

@@ -19,8 +19,47 @@ from kangfu.cases.models import (
     Measure,
     Transfer,
 )
-from kangfu.cases.services import pack_of
+from kangfu.core.events import Slot
 from kangfu.policy import engine
+from kangfu.policy.packs import get_pack
+from kangfu.policy.schema import Pack
+
+# Filled by the schedule app, which holds tests and appointments (kangfu.web.reactions).
+# The tests evaded or refused under a measure (戒毒条例 art. 20):
+TEST_REFUSALS: Slot = Slot("cases.test_refusals", default=lambda measure: 0)
+# The tests and visits actually booked from ``first`` to ``last`` (what the plan says now):
+BOOKED_BETWEEN: Slot = Slot("cases.booked_between", default=lambda case, first, last: ())
+
+
+def pack_of(case_or_measure) -> Pack:
+    return get_pack(case_or_measure.pack_id)
+
+
+def live_measure(case: Case) -> Measure | None:
+    return case.measures.filter(state__in=LIVE_STATES).order_by("-id").first()
+
+
+def last_measure_day(case: Case) -> dt.date | None:
+    """The last day any measure of the case was in force (or was found refused)."""
+    days = [m.finished_on for m in case.measures.all() if m.finished_on]
+    return max(days) if days else None
+
+
+def sealing_due(case: Case) -> dt.date | None:
+    last = last_measure_day(case)
+    return engine.sealing_due_on(pack_of(case), last) if last else None
+
+
+def breach_assess(measure: Measure) -> engine.BreachAssessment:
+    """戒毒条例 art. 20 on the measure's record: refused or missed tests, unauthorised
+    departures and the distinct days away."""
+    periods = [(a.first_day, a.last_day) for a in measure.absences.all()]
+    return engine.serious_breach(
+        pack_of(measure),
+        test_refusals=TEST_REFUSALS(measure),
+        unauthorised_departures=len(periods),
+        days_absent=engine.days_absent(periods),
+    )
 
 
 def case_get(*, user, public_id: Any) -> Case:
@@ -72,46 +111,40 @@ def timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("on", "id")
 
 
-def case_category(case: Case) -> engine.Category:
-    """The category the schedule is drawn from until the risk app assigns one: high when a
-    refusal or serious breach of the current measure is on record (H1), else medium (M1:
-    someone under a measure is never low)."""
-    measure = case.measures.filter(state__in=LIVE_STATES).first()
-    if measure is not None and measure.findings.filter(kind__in=H1_FINDINGS).exists():
-        return engine.Category.HIGH
-    return engine.Category.MEDIUM
+def category_of(case: Case | None) -> engine.Category | None:
+    """THE risk category of a case's person, for the schedule, the agreement, the case page
+    and the portal alike: the approved category (risk app), else the record's fallback —
+    high when a refusal or serious breach of the live measure stands (H1), medium under a
+    measure (M1) — and never low while a measure is live (M1 holds). None when there is
+    neither an approved category nor a live measure."""
+    if case is None:
+        return None
+    measure = live_measure(case)
+    if case.approved_category:
+        category = engine.Category(case.approved_category)
+    elif measure is None:
+        return None
+    elif measure.findings.filter(kind__in=H1_FINDINGS).exists():
+        category = engine.Category.HIGH
+    else:
+        category = engine.Category.MEDIUM
+    if measure is not None and category is engine.Category.LOW:
+        return engine.Category.MEDIUM
+    return category
 
 
 @dataclass(frozen=True)
 class LeaveView:
     leave: LeaveRequest
     needs_report: bool
-    overlapping: tuple[engine.Due, ...]
+    overlapping: tuple[Any, ...]
 
 
 def leave_overview(case: Case, leave: LeaveRequest) -> LeaveView:
-    """A leave report with the planned tests and visits that fall in it (schedule() of the
-    pack; the schedule app will replace this with the appointments actually booked)."""
-    measure = leave.measure
-    pack = pack_of(case)
-    dues: tuple[engine.Due, ...] = ()
-    if measure.starts_on is not None:
-        dues = engine.schedule(
-            pack,
-            category=case_category(case),
-            measure=engine.MeasureKind(measure.kind),
-            anchor=measure.starts_on,
-            start=leave.leaves_on,
-            until=leave.returns_on,
-            measure_end=measure.ends_on,
-        )
-    return LeaveView(leave, engine.leave_needs_written_report(pack, leave.days), dues)
-
-
-def breach_counts(measure: Measure) -> engine.BreachAssessment:
-    from kangfu.cases.services import breach_assess
-
-    return breach_assess(measure)
+    """A leave report with the tests and visits booked inside it, as the schedule holds them
+    now: for an approved leave the schedule has already moved them out, so none show."""
+    booked = tuple(BOOKED_BETWEEN(case, leave.leaves_on, leave.returns_on))
+    return LeaveView(leave, engine.leave_needs_written_report(pack_of(case), leave.days), booked)
 
 
 def transfers_for(*, user) -> QuerySet[Transfer]:
@@ -123,6 +156,13 @@ def transfer_get(*, user, public_id: Any) -> Transfer:
     return get_object_or_404(
         transfers_for(user=user).select_related("case__person"), public_id=public_id
     )
+
+
+def sealed_persons() -> Q:
+    """For Person.objects.visible_to: persons every case of whom is sealed."""
+    sealed = Case.objects.filter(person=OuterRef("pk"), state="sealed")
+    unsealed = Case.objects.filter(person=OuterRef("pk")).exclude(state="sealed")
+    return Q(Exists(sealed)) & ~Q(Exists(unsealed))
 
 
 def open_findings(*, user) -> QuerySet[Finding]:

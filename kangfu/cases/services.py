@@ -17,7 +17,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from kangfu.access.audit import AccessContext, PersonActor, is_person_actor
 from kangfu.access.choices import AuditAction, DataCategory, Level, Role
@@ -39,6 +38,7 @@ from kangfu.cases.choices import (
     TransferReason,
     TransferState,
 )
+from kangfu.cases.events import CaseSealed, Change, FindingConfirmed, LeaveApproved, MeasureChanged
 from kangfu.cases.lifecycle import Transition
 from kangfu.cases.models import (
     Agreement,
@@ -52,14 +52,20 @@ from kangfu.cases.models import (
     Transfer,
     UnauthorisedAbsence,
 )
+from kangfu.cases.selectors import (
+    breach_assess,
+    last_measure_day,
+    live_measure,
+    pack_of,
+    sealing_due,
+)
 from kangfu.core.dates import add_years
-from kangfu.core.text import site_text
+from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.people.services import person_move, person_purge_identity
 from kangfu.policy import engine
 from kangfu.policy.packs import get_pack
-from kangfu.policy.schema import Pack
 
 Actor = User | AccessContext | PersonActor
 # The provision under which a refusal or serious breach goes to public security.
@@ -75,10 +81,6 @@ def _ctx(actor: Actor) -> AccessContext:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def pack_of(case_or_measure) -> Pack:
-    return get_pack(case_or_measure.pack_id)
 
 
 def can_write(user: User, township: Jurisdiction) -> bool:
@@ -139,52 +141,6 @@ def _audit(ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -
     case_work_audit(ctx=ctx, case=case, action=action, fields=fields)
 
 
-def live_measure(case: Case) -> Measure | None:
-    return case.measures.filter(state__in=LIVE_STATES).order_by("-id").first()
-
-
-def _replan(case: Case, from_date: dt.date) -> None:
-    """Re-plan the person's tests and visits from ``from_date`` (schedule app), inside the
-    caller's transaction, after a change the plan depends on: a measure starts, is
-    suspended, resumes, ends or terminates, or leave is approved."""
-    from django.apps import apps
-
-    if apps.is_installed("kangfu.schedule"):
-        from kangfu.schedule.services import plan_rebuild
-
-        plan_rebuild(person=case.person, from_date=from_date)
-
-
-def _test_refusals(measure: Measure) -> int:
-    """Tests evaded (missed) or refused under ``measure``: the schedule app's violations."""
-    from django.apps import apps
-
-    if not apps.is_installed("kangfu.schedule"):
-        return 0
-    violation = apps.get_model("schedule", "Violation")
-    return violation.objects.filter(measure=measure).count()
-
-
-def breach_assess(measure: Measure) -> engine.BreachAssessment:
-    """戒毒条例 art. 20 on the measure's record: refused or missed tests, unauthorised
-    departures and the distinct days away."""
-    periods = [(a.first_day, a.last_day) for a in measure.absences.all()]
-    return engine.serious_breach(
-        pack_of(measure),
-        test_refusals=_test_refusals(measure),
-        unauthorised_departures=len(periods),
-        days_absent=engine.days_absent(periods),
-    )
-
-
-def _reassess(case: Case, reason: str, on: dt.date, ctx: AccessContext) -> None:
-    """Mark the person for reassessment at once (2016 rules: 动态调整), inside the caller's
-    transaction: the event may change the risk category, up or down."""
-    from kangfu.risk.services import reassessment_mark
-
-    reassessment_mark(person=case.person, reason=site_text(reason), on=on, actor=ctx)
-
-
 def breach_check(*, ctx: AccessContext, measure: Measure, on: dt.date) -> Finding | None:
     """Record a serious-breach finding the first time a threshold of art. 20 is reached
     (called, in their transaction, by whatever records a violation). Returns it, or None."""
@@ -200,7 +156,7 @@ def breach_check(*, ctx: AccessContext, measure: Measure, on: dt.date) -> Findin
         recorded_by=ctx.actor,
     )
     _event(measure.case, EventKind.BREACH, on, ctx, measure, grounds=list(breach.grounds))
-    _reassess(measure.case, gettext_noop("A serious breach of the agreement was recorded"), on, ctx)
+    publish(FindingConfirmed(case=measure.case, finding=finding, on=on, ctx=ctx))
     return finding
 
 
@@ -237,7 +193,15 @@ def case_open(
         raise ValidationError(_("This person already has an open case."), code="open_case")
     pack_id = pack_id or settings.KANGFU_DEFAULT_POLICY_PACK
     get_pack(pack_id)  # an unknown pack fails here, not on the first measure
+    earlier = (
+        Case.objects.filter(person=person)
+        .exclude(approved_category="")
+        .order_by("-opened_on", "-id")
+        .values_list("approved_category", flat=True)
+        .first()
+    )
     case = Case(
+        approved_category=earlier or "",
         person=person,
         township=township,
         responsible=responsible,
@@ -278,10 +242,17 @@ def case_close(*, actor: Actor, case: Case, closed_on: dt.date | None = None) ->
     return case
 
 
-def last_measure_day(case: Case) -> dt.date | None:
-    """The last day any measure of the case was in force (or was found refused)."""
-    days = [m.finished_on for m in case.measures.all() if m.finished_on]
-    return max(days) if days else None
+def case_category_record(*, person: Person, category: str) -> int:
+    """PUBLIC, for the risk app: the person's newly approved category, written inside the
+    approval's transaction onto every case of theirs that is not sealed, so that the
+    schedule, the agreement, the case page and the portal read one value
+    (selectors.category_of). The approval itself is the audited act."""
+    engine.Category(category)  # refuse anything but high, medium, low
+    return (
+        Case.objects.filter(person=person)
+        .exclude(state=CaseState.SEALED)
+        .update(approved_category=category)
+    )
 
 
 # --- measures ---------------------------------------------------------------------------
@@ -415,8 +386,7 @@ def measure_report(
             case, EventKind.REPORTED, reported_on, ctx, measure, ends_on=end, late=bool(late_reason)
         )
         _audit(ctx, case, AuditAction.UPDATE, ("measure.reported_on", "measure.state"))
-        _replan(case, reported_on)
-        _reassess(case, gettext_noop("A measure started"), reported_on, ctx)
+        publish(MeasureChanged(case, measure, Change.STARTED, reported_on, reported_on, ctx))
     return measure
 
 
@@ -459,7 +429,8 @@ def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None =
         )
         _event(case, EventKind.REFUSED, found_on, ctx, measure, due=measure.report_due_on)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "finding"))
-        _reassess(case, gettext_noop("The measure was refused"), found_on, ctx)
+        publish(MeasureChanged(case, measure, Change.REFUSED, found_on, None, ctx))
+        publish(FindingConfirmed(case=case, finding=finding, on=found_on, ctx=ctx))
     return finding
 
 
@@ -498,7 +469,7 @@ def measure_suspend(
         measure.save(update_fields=["state"])
         _event(case, EventKind.SUSPENDED, detained_on, ctx, measure)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "external_period"))
-        _replan(case, detained_on)
+        publish(MeasureChanged(case, measure, Change.SUSPENDED, detained_on, detained_on, ctx))
     return period
 
 
@@ -528,7 +499,7 @@ def measure_resume(*, actor: Actor, measure: Measure, released_on: dt.date) -> M
         )
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "measure.ends_on"))
         # From the day of detention: what fell due meanwhile moves to the day of release.
-        _replan(case, period.starts_on)
+        publish(MeasureChanged(case, measure, Change.RESUMED, released_on, period.starts_on, ctx))
     return measure
 
 
@@ -575,8 +546,7 @@ def measure_terminate(
         measure.save(update_fields=["state", "finished_on"])
         _event(case, EventKind.TERMINATED, starts_on, ctx, measure, external=kind.value)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "external_period"))
-        _replan(case, starts_on)
-        _reassess(case, gettext_noop("A measure terminated"), starts_on, ctx)
+        publish(MeasureChanged(case, measure, Change.TERMINATED, starts_on, starts_on, ctx))
     return period
 
 
@@ -601,8 +571,16 @@ def measure_end(*, actor: Actor, measure: Measure) -> Measure:
             case.state, case.closed_on = CaseState.CLOSED, measure.ends_on
             case.save(update_fields=["state", "closed_on"])
             _event(case, EventKind.CLOSED, measure.ends_on, ctx)
-        _replan(case, measure.ends_on + dt.timedelta(days=1))
-        _reassess(case, gettext_noop("A measure ended"), measure.ends_on, ctx)
+        publish(
+            MeasureChanged(
+                case,
+                measure,
+                Change.ENDED,
+                measure.ends_on,
+                measure.ends_on + dt.timedelta(days=1),
+                ctx,
+            )
+        )
     return measure
 
 
@@ -807,7 +785,7 @@ def leave_decide(
         _event(case, EventKind.LEAVE_DECIDED, decided_on, ctx, leave.measure, approved=approve)
         _audit(ctx, case, AuditAction.UPDATE, ("leave_request.state",))
         if approve:
-            _replan(case, leave.leaves_on)
+            publish(LeaveApproved(case=case, leave=leave, ctx=ctx))
     return leave
 
 
@@ -1000,11 +978,6 @@ def transfer_decline(*, actor: Actor, transfer: Transfer, reason: str) -> Transf
 # --- sealing, legal holds, purge ---------------------------------------------------------
 
 
-def sealing_due(case: Case) -> dt.date | None:
-    last = last_measure_day(case)
-    return engine.sealing_due_on(pack_of(case), last) if last else None
-
-
 def _relapsed(case: Case) -> bool:
     """A later case or measure for the same person means the three years were not clean."""
     return (
@@ -1036,19 +1009,8 @@ def case_seal(*, actor: Actor, case: Case, sealed_on: dt.date | None = None) -> 
         case.save(update_fields=["state", "sealed_on", "purge_due_on"])
         _event(case, EventKind.SEALED, sealed_on, ctx, purge_due_on=case.purge_due_on)
         _audit(ctx, case, AuditAction.UPDATE, ("case.state",))
-        _portal_off(case)
+        publish(CaseSealed(case=case, ctx=ctx))
     return case
-
-
-def _portal_off(case: Case) -> None:
-    """A sealed record is out of dynamic control: the person's portal closes with it (no
-    schedule or category is left to show, and a sealed record is shown to no one)."""
-    from kangfu.portal.models import PortalAccount
-
-    if not case.person.cases.exclude(state=CaseState.SEALED).exists():
-        PortalAccount.objects.filter(person=case.person, disabled_at__isnull=True).update(
-            disabled_at=timezone.now()
-        )
 
 
 def _require_records_officer(ctx: AccessContext, case: Case) -> None:

@@ -157,7 +157,7 @@ def case_detail(request, public_id):
         for leave in case.leave_requests.select_related("measure")
     ]
     writer = services.can_write(request.user, case.township) and case.is_open
-    sealing_due = services.sealing_due(case)
+    sealing_due = selectors.sealing_due(case)
     return render(
         request,
         "cases/case_detail.html",
@@ -173,7 +173,7 @@ def case_detail(request, public_id):
             "agreements": list(case.agreements.select_related("measure").order_by("-id")),
             "leaves": leaves,
             "absences": list(case.absences.all()),
-            "breach": selectors.breach_counts(live) if live and live.starts_on else None,
+            "breach": selectors.breach_assess(live) if live and live.starts_on else None,
             "findings": list(case.findings.all()),
             "external": list(case.external_periods.all()),
             "transfers": list(case.transfers.select_related("to_township")),
@@ -186,7 +186,7 @@ def case_detail(request, public_id):
             and sealing_due is not None
             and sealing_due <= selectors.today(),
             "sealing_due": sealing_due,
-            "category": selectors.case_category(case),
+            "category": selectors.category_of(case),
             "S": MeasureState,
             "pending": LeaveState.PENDING,
         },
@@ -194,7 +194,7 @@ def case_detail(request, public_id):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET"])
 def agreement_pdf_view(request, public_id, pk):
     _require_staff(request.user)
     case = selectors.case_get(user=request.user, public_id=public_id)
@@ -202,14 +202,16 @@ def agreement_pdf_view(request, public_id, pk):
     if isinstance(ctx, HttpResponse):
         return ctx
     agreement = get_object_or_404(case.agreements.select_related("measure"), pk=pk)
-    code = None
-    if request.method == "POST":
-        # Printing with the portal code issues a new code (a write, hence POST only).
-        from kangfu.portal.services import portal_code_issue
+    return agreement_pdf_response(ctx=ctx, case=case, agreement=agreement)
 
-        _account, code = portal_code_issue(actor=ctx, person=case.person)
+
+def agreement_pdf_response(*, ctx: AccessContext, case: Case, agreement, portal_code=None):
+    """The agreement as an audited PDF print; with the portal's staff page
+    (portal:staff-agreement-code) it carries a fresh activation code."""
     audit_record(ctx=ctx, action=AuditAction.PRINT, obj=case.person, fields=("name", "agreement"))
-    pdf = agreement_pdf(agreement, person=case.person, township=case.township, portal_code=code)
+    pdf = agreement_pdf(
+        agreement, person=case.person, township=case.township, portal_code=portal_code
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'inline; filename="agreement-{case.public_id}-v{agreement.version}.pdf"'
@@ -234,7 +236,7 @@ def _today_for(*fields: str) -> Callable[[Case], dict]:
 
 
 def _live(case: Case):
-    measure = services.live_measure(case)
+    measure = selectors.live_measure(case)
     if measure is None:
         raise ValidationError(_("There is no measure in force."))
     return measure
@@ -303,7 +305,7 @@ ACTIONS: dict[str, Action] = {
     "agreement-create": Action(
         forms.ConfirmForm,
         lambda ctx, case, d, pk: services.agreement_draw_up(
-            actor=ctx, measure=_live(case), category=selectors.case_category(case)
+            actor=ctx, measure=_live(case), category=selectors.category_of(case)
         ),
         gettext_lazy("Draw up the agreement"),
         gettext_lazy("The agreement is ready to print."),
@@ -458,7 +460,7 @@ def transfer_detail(request, public_id):
         {
             "transfer": transfer,
             "person": person,
-            "measure": services.live_measure(transfer.case) if deciding else None,
+            "measure": selectors.live_measure(transfer.case) if deciding else None,
             "form": form if deciding else None,
         },
     )

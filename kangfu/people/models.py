@@ -6,21 +6,29 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kangfu.access.choices import Role
 from kangfu.access.models import Jurisdiction
 from kangfu.access.scoping import ScopedQuerySet, scope_filter
+from kangfu.core.events import Slot
 from kangfu.core.fields import EncryptedTextField
 from kangfu.people.choices import Sex
+
+# Filled from above (kangfu.web.reactions), closed until then:
+# the persons a partner officer may open — those with a live referral to their department;
+PARTNER_PERSONS: Slot = Slot("people.partner_persons", default=lambda user: None)
+# the persons no list or search shows any more — every case of theirs is sealed.
+# No safe default: unfilled, it refuses to answer rather than show sealed records.
+SEALED_PERSONS: Slot = Slot("people.sealed_persons", default=None)
 
 
 class PersonQuerySet(ScopedQuerySet):
     scope_path_field = "township__path"
 
-    def visible_to(self, user, *, roles=None):
+    def visible_to(self, user, action=None, *, roles=None):
         """Persons of the user's subtree, minus those whose every case is sealed: a sealed
         record drops out of every list and search (docs/cases.md); only the records officer
         reaches it, through the sealed case.
@@ -28,22 +36,19 @@ class PersonQuerySet(ScopedQuerySet):
         A partner officer's grant does not open its subtree: it opens exactly the persons
         with a live referral to the officer's department (docs/access.md, kangfu.referrals).
         """
-        from django.apps import apps
+        if action is not None:
+            from kangfu.access.permissions import roles_for
 
-        from kangfu.referrals.selectors import partner_person_condition
-
+            roles = roles_for(action)
         roles = frozenset(roles or self.read_roles)
         condition = scope_filter(user, self.scope_path_field, roles - {Role.PARTNER})
         if Role.PARTNER in roles:
-            partner = partner_person_condition(user)
+            partner = PARTNER_PERSONS(user)
             if partner is not None:
                 condition = partner if condition is None else (condition | partner)
         if condition is None:
             return self.none()
-        case = apps.get_model("cases", "Case")
-        sealed = case.objects.filter(person=OuterRef("pk"), state="sealed")
-        unsealed = case.objects.filter(person=OuterRef("pk")).exclude(state="sealed")
-        return self.filter(condition).exclude(Exists(sealed) & ~Exists(unsealed))
+        return self.filter(condition).exclude(SEALED_PERSONS())
 
 
 class Person(models.Model):

@@ -19,6 +19,7 @@ from kangfu.access.scoping import (
     grants_with,
     scope_filter,
 )
+from kangfu.core.events import Slot
 from kangfu.people import idnumber
 from kangfu.people.models import Person, PersonNameToken
 from kangfu.people.services import id_number_index, name_prefix_digest
@@ -129,17 +130,20 @@ def is_case_staff_for(*, user, person: Person) -> bool:
     return any(g.jurisdiction.covers(person.township) for g in grants_with(user, CASE_STAFF_ROLES))
 
 
+# Filled by the referrals app (kangfu.web.reactions): the fields a partner officer sees of a
+# person, from the live referrals to their department; none until filled.
+PARTNER_FIELDS_OF: Slot = Slot("people.partner_fields", default=lambda **kwargs: ())
+
+
 def visible_fields(*, user, person: Person) -> tuple[str, ...]:
     """The fields of ``person`` this user may see, in display order."""
-    from kangfu.referrals.selectors import partner_fields
-
     covering = [g for g in grants_of(user) if g.jurisdiction.covers(person.township)]
     if any(g.role in CASE_STAFF_ROLES for g in covering):
         return FULL_FIELDS
     # A partner sees what the live referrals to its department carry (the categories the
     # person agreed to), narrowed by what the department's service needs.
     allowed = set(
-        partner_fields(
+        PARTNER_FIELDS_OF(
             user=user, person=person, department_fields=lambda kind: PARTNER_FIELDS.get(kind, ())
         )
     )

@@ -13,10 +13,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from kangfu.access.models import AuditEvent, Disclosure
-from kangfu.cases.choices import LIVE_STATES, CaseState
+from kangfu.cases import selectors as case_selectors
+from kangfu.cases.choices import CaseState
 from kangfu.cases.models import Agreement, Case, LeaveRequest, Measure
-from kangfu.policy import engine
 from kangfu.referrals.models import ServiceProvider, ancestor_paths
+from kangfu.risk.choices import RiskCategory
+from kangfu.risk.selectors import person_risk
 from kangfu.schedule.selectors import upcoming_for
 
 UPCOMING_DAYS = 90
@@ -29,9 +31,7 @@ def open_case(person) -> Case | None:
 
 
 def live_measure(case: Case | None) -> Measure | None:
-    if case is None:
-        return None
-    return case.measures.filter(state__in=LIVE_STATES).order_by("-id").first()
+    return None if case is None else case_selectors.live_measure(case)
 
 
 @dataclass(frozen=True)
@@ -44,37 +44,25 @@ class RiskView:
 
     @property
     def label(self) -> str:
-        from kangfu.risk.choices import RiskCategory
-
         return str(RiskCategory(self.category).label) if self.category else ""
 
 
 def risk_view(person) -> RiskView:
     """The current category, the reasons of the assessment behind it (in the words the
     engine gave them) and the next review date. No assessor's or approver's notes."""
-    from kangfu.risk.selectors import person_risk
-
     risk = person_risk(person)
     if risk is None or risk.category is None:
         return RiskView(None, None, None, [], None)
     assessment = risk.last_assessment
+    # The one category the schedule and the agreement use too (never low under a measure).
+    category = case_selectors.category_of(open_case(person))
     return RiskView(
-        risk.category,
+        category.value if category else risk.category,
         risk.since,
         risk.next_review_on,
         list(assessment.reasons) if assessment else [],
         assessment,
     )
-
-
-def category_for_schedule(person, case: Case) -> engine.Category:
-    from kangfu.cases.selectors import case_category
-    from kangfu.risk.selectors import current_category
-
-    code = current_category(person=person)
-    category = engine.Category(code) if code else case_category(case)
-    # Under a measure the person is never low (M1), so their schedule is never the low one.
-    return engine.Category.MEDIUM if category is engine.Category.LOW else category
 
 
 @dataclass(frozen=True)

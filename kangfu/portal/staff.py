@@ -19,6 +19,8 @@ from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AuditAction
 from kangfu.access.scoping import CASE_STAFF_ROLES, has_role
+from kangfu.cases import selectors as case_selectors
+from kangfu.cases.views import agreement_pdf_response
 from kangfu.people.models import Person
 from kangfu.people.selectors import can_edit, person_get
 from kangfu.portal import services
@@ -46,6 +48,21 @@ def _writer_person(request, public_id) -> Person:
     if not can_edit(user=request.user, person=person):
         raise Http404
     return person
+
+
+@login_required
+@require_POST
+def agreement_with_code(request, public_id, pk):
+    """The agreement PDF with a new portal activation code printed in it. Issuing a code is
+    a write, hence POST only; the print itself is the cases app's audited PDF."""
+    case = case_selectors.case_get(user=request.user, public_id=public_id)
+    person = _writer_person(request, case.person.public_id)
+    ctx = _ctx(request, person)
+    if isinstance(ctx, HttpResponse):
+        return ctx
+    agreement = get_object_or_404(case.agreements.select_related("measure"), pk=pk)
+    _account, code = services.portal_code_issue(actor=ctx, person=person)
+    return agreement_pdf_response(ctx=ctx, case=case, agreement=agreement, portal_code=code)
 
 
 @login_required

@@ -28,6 +28,11 @@ urlpatterns = [
     path("staff/person/<uuid:public_id>/off/", staff.person_access_off, name="staff-access-off"),
     path("staff/reviews/", staff.review_asks, name="staff-review-asks"),
     path(
+        "staff/case/<uuid:public_id>/agreement/<int:pk>/code/",
+        staff.agreement_with_code,
+        name="staff-agreement-code",
+    ),
+    path(
         "staff/reviews/<int:pk>/register/", staff.review_ask_register, name="staff-review-register"
     ),
 ]

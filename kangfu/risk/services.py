@@ -33,6 +33,8 @@ from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AuditAction, Role
 from kangfu.access.models import User
 from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with
+from kangfu.cases.services import case_category_record
+from kangfu.core.events import publish
 from kangfu.core.text import site_text
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
@@ -51,6 +53,7 @@ from kangfu.risk.choices import (
     ReviewOutcome,
     ReviewState,
 )
+from kangfu.risk.events import CategoryApproved
 from kangfu.risk.models import Assessment, Notice, PersonRisk, ReviewRequest
 
 Actor = User | AccessContext
@@ -371,12 +374,18 @@ def assessment_approve(*, actor: Actor, assessment: Assessment, comment: str = "
             risk.reassessment_reason = ""
             risk.reassessment_since = None
         risk.save()
+        # The one category every page and document reads (cases.selectors.category_of).
+        case_category_record(person=person, category=category.value)
         Notice.objects.create(
             assessment=assessment, content=notice_content(assessment, pack, approved_on=today)
         )
         _audit(ctx, person, AuditAction.UPDATE, ("risk_assessment.status", "risk_category"))
         if changed:
-            plan_rebuild(person=person, from_date=today)
+            publish(
+                CategoryApproved(
+                    person=person, category=category.value, previous=current, on=today, ctx=ctx
+                )
+            )
     return assessment
 
 
@@ -398,15 +407,6 @@ def assessment_return(*, actor: Actor, assessment: Assessment, comment: str) -> 
         assessment.save()
         _audit(ctx, assessment.person, AuditAction.UPDATE, ("risk_assessment.status",))
     return assessment
-
-
-def plan_rebuild(*, person: Person, from_date: dt.date) -> int:
-    """Re-plan the person's tests and visits from ``from_date`` after an approved change of
-    category (schedule app; past results are never touched). Called inside the approval's
-    transaction, so an approval and its new plan commit together."""
-    from kangfu.schedule.services import plan_rebuild as schedule_plan_rebuild
-
-    return schedule_plan_rebuild(person=person, from_date=from_date)
 
 
 # --- notices -----------------------------------------------------------------------------

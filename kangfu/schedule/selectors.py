@@ -18,6 +18,7 @@ from kangfu.schedule.models import (
     DelegatedTestRequest,
     DrugTest,
     Reminder,
+    Violation,
 )
 
 K = ReminderKind
@@ -134,4 +135,21 @@ def upcoming_for(person, *, start: dt.date, until: dt.date) -> QuerySet[Appointm
         )
         .exclude(case__state="sealed")
         .order_by("on", "kind")
+    )
+
+
+# --- answers for the cases app's slots (installed by kangfu.web.reactions) ----------------
+
+
+def test_refusals(measure) -> int:
+    """Tests evaded or refused under ``measure`` (戒毒条例 art. 20)."""
+    return Violation.objects.filter(measure=measure).count()
+
+
+def booked_between(case, first: dt.date, last: dt.date) -> list[Appointment]:
+    """The planned tests and visits of ``case`` from ``first`` to ``last``, as booked now."""
+    return list(
+        Appointment.objects.filter(
+            case=case, state=AppointmentState.PLANNED, on__gte=first, on__lte=last
+        ).order_by("on", "id")
     )

@@ -21,11 +21,14 @@ from kangfu.access.audit import AccessContext
 from kangfu.access.choices import AuditAction, DataCategory, Level
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.services import disclosure_record
+from kangfu.cases import selectors as case_selectors
 from kangfu.cases import services as cases
 from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import ExternalKind, FindingKind, LeaveState, MeasureState
+from kangfu.cases.events import FindingConfirmed
 from kangfu.cases.models import Case, Finding, Measure
 from kangfu.core.dates import period_end
+from kangfu.core.events import publish
 from kangfu.core.text import site_text
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
@@ -84,16 +87,8 @@ def case_of(person: Person) -> Case | None:
 
 
 def _category(person: Person, case: Case, measure: Measure | None) -> engine.Category | None:
-    from kangfu.risk.selectors import current_category
-
-    current = current_category(person=person)
-    if current:
-        return engine.Category(current)
-    if measure is not None:
-        from kangfu.cases.selectors import case_category
-
-        return case_category(case)
-    return None
+    """The one category (cases.selectors.category_of): approved, else the fallback."""
+    return case_selectors.category_of(case)
 
 
 def _away(case: Case, measure: Measure | None) -> list[planning.Away]:
@@ -150,7 +145,7 @@ def plan_rebuild(*, person: Person, from_date: dt.date) -> int:
                 measure.id, measure.kind, measure.starts_on, measure.ends_on
             )
         desired = planning.plan(
-            cases.pack_of(case),
+            case_selectors.pack_of(case),
             category=_category(person, case, measure),
             measure=dates,
             consent=None if measure is not None else _standing_consent(case),
@@ -332,8 +327,6 @@ def _relapse(ctx: AccessContext, test: DrugTest, on: dt.date) -> None:
     measure = test.measure
     if measure is None or measure.state not in IN_FORCE:
         return
-    from kangfu.risk.services import reassessment_mark
-
     test.finding = Finding.objects.create(
         case=test.case,
         measure=measure,
@@ -346,12 +339,7 @@ def _relapse(ctx: AccessContext, test: DrugTest, on: dt.date) -> None:
         recorded_by=ctx.actor,
     )
     test.save(update_fields=["finding"])
-    reassessment_mark(
-        person=test.case.person,
-        reason=site_text(gettext_noop("Relapse: a test was confirmed positive")),
-        on=on,
-        actor=ctx,
-    )
+    publish(FindingConfirmed(case=test.case, finding=test.finding, on=on, ctx=ctx))
 
 
 def retest_request(*, actor: Actor, test: DrugTest, requested_on: dt.date) -> DrugTest:

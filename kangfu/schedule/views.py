@@ -140,8 +140,8 @@ def case_schedule(request, public_id):
             "tests": list(case.drug_tests.select_related("taken_at", "finding")[:50]),
             "violations": list(case.violations.all()),
             "consents": list(case.consents.all()),
-            "breach": case_selectors.breach_counts(m)
-            if (m := case_services.live_measure(case)) and m.starts_on
+            "breach": case_selectors.breach_assess(m)
+            if (m := case_selectors.live_measure(case)) and m.starts_on
             else None,
             "writer": case_services.can_write(request.user, case.township) and case.is_open,
         },

@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from conftest import PASSWORD, sign_in
 
 pytestmark = pytest.mark.django_db
-HOME = reverse("core:home")
+HOME = reverse("web:home")
 TWO_FA = reverse("access:2fa")
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from kangfu.cases.choices import EventKind, ExternalKind, FindingKind
 from kangfu.cases.models import Case, CaseEvent
 from kangfu.cases.services import can_write
+from kangfu.core.events import Slot
 
 register = template.Library()
 
@@ -65,6 +66,10 @@ class _Params(dict):
         return "—"
 
 
+# Filled by the referrals app (kangfu.web.reactions): labels for its timeline events' codes.
+REFERRAL_EVENT_PARAMS: Slot = Slot("cases.referral_event_params", default=lambda params: {})
+
+
 @register.filter
 def event_text(event: CaseEvent) -> str:
     params = _Params(event.params)
@@ -75,9 +80,7 @@ def event_text(event: CaseEvent) -> str:
     if "approved" in params:
         params["decision"] = _("approved") if params["approved"] else _("refused")
     if event.kind.startswith("referral_"):
-        from kangfu.referrals.choices import referral_event_params
-
-        params.update(referral_event_params(event.params))
+        params.update(REFERRAL_EVENT_PARAMS(event.params))
     text = _sentences()[event.kind] % params
     if params.get("by_person") is True:
         suffix = _("(by the person, through the portal)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile
@@ -104,28 +103,6 @@ def test_it_renders_the_agreement_pdf_in_chinese(client, personas, people, measu
             ],
             check=True,
         )
-
-
-@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
-@time_machine.travel("2024-02-01 10:00 +0800", tick=False)
-def test_the_agreement_can_carry_a_fresh_portal_activation_code(client, personas, measure):
-    from kangfu.portal.models import PortalAccount
-
-    agreement = services.agreement_draw_up(
-        actor=personas.worker_a, measure=measure, category="medium"
-    )
-    url = f"/cases/{measure.case.public_id}/agreements/{agreement.pk}/pdf/"
-    sign_in(client, personas.worker_a)
-    plain = client.get(url)
-    assert plain.status_code == 200
-    assert not PortalAccount.objects.exists()  # reading the PDF issues nothing
-    with_code = client.post(url)
-    compact = "".join(_pdf_text(with_code.content).split())
-    account = PortalAccount.objects.get(person=measure.case.person)
-    code = re.search(r"一次性激活码：([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", compact).group(1)
-    assert account.code_hash and code not in account.code_hash
-    printed = AuditEvent.objects.filter(action="print").order_by("-seq")
-    assert any("portal_code" in event.fields for event in printed)
 
 
 def _pdf_text(content: bytes) -> str:

@@ -38,7 +38,7 @@ def test_it_records_a_leave_report_and_shows_the_planned_tests_it_overlaps(perso
     view = selectors.leave_overview(active_case, leave)
     assert view.needs_report and leave.days == 12
     # Medium schedule from 31 Jan: every 2 months -> 31 Mar (urine test and visit).
-    assert [(d.on, d.kind.value) for d in view.overlapping] == [
+    assert [(d.on, d.kind) for d in view.overlapping] == [
         (day("2024-03-31"), "urine_test"),
         (day("2024-03-31"), "visit"),
     ]
@@ -122,7 +122,7 @@ def test_it_finds_a_serious_breach_at_the_third_unauthorised_departure(personas,
     finding = active_case.findings.get()
     assert finding.kind == FindingKind.SERIOUS_BREACH and finding.reported_on is None
     assert "3次" in finding.grounds
-    assert selectors.case_category(active_case).value == "high"
+    assert selectors.category_of(active_case).value == "high"
 
 
 @time_machine.travel("2024-06-30 10:00 +0800", tick=False)

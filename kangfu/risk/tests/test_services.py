@@ -306,34 +306,11 @@ def test_every_write_is_audited_on_the_person(personas, person):
     assert {e.object_id for e in events} == {str(person.public_id)}
 
 
-def test_an_approved_change_calls_the_schedule_seam(personas, person, monkeypatch):
-    calls = []
-    monkeypatch.setattr(services, "plan_rebuild", lambda **kw: calls.append(kw))
-    approved(personas.worker_a, personas.supervisor, person)
-    assert calls == [{"person": person, "from_date": day("2024-04-10")}]
-    approved(personas.worker_a, personas.supervisor, person)  # medium again: no change
-    assert len(calls) == 1
+def test_it_announces_an_approved_change_of_category_once(personas, person):
+    from kangfu.core.events import captured
+    from kangfu.risk.events import CategoryApproved
 
-
-def test_an_approved_upgrade_replans_the_schedule_from_the_approval_day(personas, person):
-    from kangfu.schedule.models import Appointment
-
-    def urine_after(day_):
-        return sorted(
-            a.on
-            for a in Appointment.objects.filter(case__person=person, kind="urine_test")
-            if a.on > day_
-        )
-
-    medium = urine_after(day("2024-04-10"))
-    assessment = services.assessment_start(actor=personas.worker_a, person=person)
-    services.assessment_update(
-        actor=personas.worker_a,
-        assessment=assessment,
-        answers={"mental_disorder": True},
-        evidence={"H3": {"note": "精神科诊断", "document": "诊断书 2024-017"}},
-    )
-    services.assessment_submit(actor=personas.worker_a, assessment=assessment)
-    services.assessment_approve(actor=personas.supervisor, assessment=assessment)
-    high = urine_after(day("2024-04-10"))
-    assert len(high) > len(medium)  # monthly instead of every two months
+    with captured(CategoryApproved) as heard:
+        approved(personas.worker_a, personas.supervisor, person)
+        approved(personas.worker_a, personas.supervisor, person)  # medium again: no change
+    assert [(e.person, e.category, e.on) for e in heard] == [(person, "medium", day("2024-04-10"))]

@@ -118,6 +118,7 @@ def test_it_replans_forward_when_the_category_changes_and_keeps_past_results(per
                 "next_review_on": day("2024-08-02"),
             },
         )
+        cases.case_category_record(person=case.person, category="high")
         services.plan_rebuild(person=case.person, from_date=day("2024-05-02"))
     first.refresh_from_db()
     assert first.state == AppointmentState.DONE and first.test.screen_result == "negative"

@@ -49,9 +49,9 @@ def test_it_makes_a_confirmed_positive_a_relapse_with_the_art21_duty(personas, c
     risk = PersonRisk.objects.get(person=case.person)
     assert risk.needs_reassessment and risk.reassessment_since == day("2024-05-04")
     # A relapse is not H1 evidence: the fallback category stays medium.
-    from kangfu.cases.selectors import case_category
+    from kangfu.cases.selectors import category_of
 
-    assert case_category(case).value == "medium"
+    assert category_of(case).value == "medium"
 
 
 def test_it_lets_the_person_ask_for_a_retest_within_three_days(personas, case_a):

@@ -16,4 +16,4 @@ def home(request):
         "is_admin": has_role(user, [Role.ADMINISTRATOR]),
         "is_partner_only": has_role(user, [Role.PARTNER]) and not has_role(user, CASE_STAFF_ROLES),
     }
-    return render(request, "core/home.html", context)
+    return render(request, "web/home.html", context)

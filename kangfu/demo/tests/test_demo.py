@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from kangfu.access.models import Jurisdiction, User
-from kangfu.core import demo
+from kangfu.demo import builder as demo
 from kangfu.people import idnumber
 from kangfu.people.models import Person
 

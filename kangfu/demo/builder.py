@@ -20,7 +20,7 @@ from kangfu.access.models import Jurisdiction, User
 from kangfu.access.services import department_create, grant_create, jurisdiction_create
 from kangfu.access.signin.policy import second_factor_required
 from kangfu.cases import services as cases
-from kangfu.core.models import DemoMarker
+from kangfu.demo.models import DemoMarker
 from kangfu.people import idnumber
 from kangfu.people.models import Person
 from kangfu.people.services import PersonData, person_register

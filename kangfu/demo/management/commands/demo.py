@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kangfu.core import demo
+from kangfu.demo import builder as demo
 
 
 class Command(BaseCommand):

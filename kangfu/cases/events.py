@@ -1,0 +1,64 @@
+"""Facts the cases app announces (kangfu.core.events); who reacts is kangfu.web.reactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from kangfu.access.audit import AccessContext
+from kangfu.cases.models import Case, Finding, LeaveRequest, Measure
+from kangfu.core.events import Event
+
+
+class Change:
+    """What happened to a measure (MeasureChanged.change)."""
+
+    STARTED = "started"
+    SUSPENDED = "suspended"
+    RESUMED = "resumed"
+    ENDED = "ended"
+    TERMINATED = "terminated"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class MeasureChanged(Event):
+    """A measure started, was suspended, resumed, ended, terminated or was refused.
+
+    ``on`` is the day of the change; ``plan_from`` the first day whose plan it affects
+    (None when nothing was ever planned, as for a refusal).
+    """
+
+    case: Case
+    measure: Measure
+    change: str
+    on: dt.date
+    plan_from: dt.date | None
+    ctx: AccessContext
+
+
+@dataclass(frozen=True)
+class LeaveApproved(Event):
+    """A leave report was approved: nothing is due while the person is away."""
+
+    case: Case
+    leave: LeaveRequest
+    ctx: AccessContext
+
+
+@dataclass(frozen=True)
+class FindingConfirmed(Event):
+    """A refusal, serious breach or relapse stands on the record (evidence for H1)."""
+
+    case: Case
+    finding: Finding
+    on: dt.date
+    ctx: AccessContext
+
+
+@dataclass(frozen=True)
+class CaseSealed(Event):
+    """A case was sealed (戒断三年未复吸): it leaves dynamic control."""
+
+    case: Case
+    ctx: AccessContext

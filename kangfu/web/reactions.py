@@ -1,0 +1,58 @@
+"""Who reacts to what: the one table (DESIGN.md "Reactions").
+
+A lower app announces a fact (kangfu.core.events.publish); the handlers listed here run
+synchronously, in this order, inside the announcing service's transaction, so a write and its
+consequences commit or roll back together. Read it top to bottom; a test pins it
+(kangfu/web/tests/test_reactions.py), so a change of flow is a visible diff.
+
+The second table fills the slots: questions a lower app asks that only a higher one can
+answer (who else may see a person; what the schedule holds).
+"""
+
+from __future__ import annotations
+
+from kangfu.cases import selectors as case_selectors
+from kangfu.cases.events import CaseSealed, FindingConfirmed, LeaveApproved, MeasureChanged
+from kangfu.cases.selectors import BOOKED_BETWEEN, TEST_REFUSALS
+from kangfu.cases.templatetags.cases import REFERRAL_EVENT_PARAMS
+from kangfu.core import events
+from kangfu.people.models import PARTNER_PERSONS, SEALED_PERSONS
+from kangfu.people.selectors import PARTNER_FIELDS_OF
+from kangfu.portal import reactions as portal
+from kangfu.referrals import selectors as referrals
+from kangfu.referrals.choices import referral_event_params
+from kangfu.risk import reactions as risk
+from kangfu.risk.events import CategoryApproved
+from kangfu.schedule import reactions as schedule
+from kangfu.schedule import selectors as schedule_selectors
+
+REACTIONS: dict[type[events.Event], tuple] = {
+    # A measure starts, is suspended, resumes, ends, terminates or is refused:
+    MeasureChanged: (
+        schedule.replan_after_measure,  # redraw the tests and visits from the day it affects
+        risk.mark_after_measure,  # started / ended / terminated: reassess (动态调整)
+    ),
+    # Leave is approved: nothing falls due while the person is away.
+    LeaveApproved: (schedule.replan_after_leave,),
+    # A refusal, serious breach or relapse stands: evidence for H1, reassess at once.
+    FindingConfirmed: (risk.mark_after_finding,),
+    # An approved assessment changed the category: the plan follows the new rhythm.
+    CategoryApproved: (schedule.replan_after_category,),
+    # The last case is sealed: the person's portal closes.
+    CaseSealed: (portal.portal_off,),
+}
+
+SLOTS = (
+    (PARTNER_PERSONS, referrals.partner_person_condition),
+    (PARTNER_FIELDS_OF, referrals.partner_fields),
+    (SEALED_PERSONS, case_selectors.sealed_persons),
+    (TEST_REFUSALS, schedule_selectors.test_refusals),
+    (BOOKED_BETWEEN, schedule_selectors.booked_between),
+    (REFERRAL_EVENT_PARAMS, referral_event_params),
+)
+
+
+def install() -> None:
+    events.registry.install(REACTIONS)
+    for slot, answer in SLOTS:
+        slot.fill(answer)
