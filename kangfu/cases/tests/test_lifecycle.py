@@ -123,9 +123,10 @@ def test_it_suspends_and_resumes_moving_the_end_only_when_the_pack_says_so(
         update={"suspension": pack.suspension.model_copy(update={"extends_term": extends})}
     )
     from kangfu.cases import selectors
+    from kangfu.cases.services import case
 
-    monkeypatch.setattr(services, "get_pack", lambda pack_id: changed)
-    monkeypatch.setattr(selectors, "get_pack", lambda pack_id: changed)
+    for module in (case, selectors):
+        monkeypatch.setattr(module, "get_pack", lambda pack_id: changed)
     with time_machine.travel("2024-03-05 10:00 +0800", tick=False):
         case = open_case(personas.worker_a, people.in_a)
         measure = decide(personas.worker_a, case, received="2024-03-01")

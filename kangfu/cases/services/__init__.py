@@ -1,0 +1,82 @@
+"""Writes to cases. Views, commands and tests all call these (DESIGN.md habit 1).
+
+Every service is keyword-only, runs in one transaction, validates (a ``ValidationError``
+keyed by the form field it concerns), asks ``lifecycle.require`` before any state change,
+writes a ``CaseEvent`` for the timeline and an audit event about the person, whose record
+this is, in the same transaction. ``actor`` is the request's AccessContext (a bare User is
+accepted for commands and tests).
+
+A package along its own seams; the public names are re-exported here, so callers keep
+writing ``from kangfu.cases import services`` and ``services.case_open(...)``.
+"""
+
+from kangfu.cases.selectors import (
+    breach_assess,
+    last_measure_day,
+    live_measure,
+    pack_of,
+    sealing_due,
+)
+from kangfu.cases.services._base import ART_21, Actor, can_write, timeline_add
+from kangfu.cases.services.agreements import agreement_draw_up, agreement_sign
+from kangfu.cases.services.case import case_category_record, case_close, case_open
+from kangfu.cases.services.findings import breach_check, finding_report
+from kangfu.cases.services.leave import absence_record, leave_decide, leave_request_record
+from kangfu.cases.services.measures import (
+    measure_end,
+    measure_record_decision,
+    measure_refuse,
+    measure_report,
+    measure_resume,
+    measure_suspend,
+    measure_terminate,
+)
+from kangfu.cases.services.records import (
+    case_purge_identity,
+    case_seal,
+    legal_hold_place,
+    legal_hold_release,
+)
+from kangfu.cases.services.transfers import (
+    TransferAlreadyDecided,
+    transfer_accept,
+    transfer_decline,
+    transfer_propose,
+)
+
+__all__ = [
+    "ART_21",
+    "Actor",
+    "TransferAlreadyDecided",
+    "absence_record",
+    "agreement_draw_up",
+    "agreement_sign",
+    "breach_assess",
+    "breach_check",
+    "can_write",
+    "case_category_record",
+    "case_close",
+    "case_open",
+    "case_purge_identity",
+    "case_seal",
+    "finding_report",
+    "last_measure_day",
+    "leave_decide",
+    "leave_request_record",
+    "legal_hold_place",
+    "legal_hold_release",
+    "live_measure",
+    "measure_end",
+    "measure_record_decision",
+    "measure_refuse",
+    "measure_report",
+    "measure_resume",
+    "measure_suspend",
+    "measure_terminate",
+    "pack_of",
+    "sealing_due",
+    "timeline_add",
+    "transfer_accept",
+    "transfer_decline",
+    "transfer_propose",
+]

@@ -1,0 +1,94 @@
+"""Shared by the case services: the acting context, the writer check, timeline events and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kangfu.access.audit import AccessContext, PersonActor, is_person_actor
+from kangfu.access.models import Jurisdiction, User
+from kangfu.access.scoping import PERSON_WRITE_ROLES, grants_with
+from kangfu.cases.audit import case_work_audit
+from kangfu.cases.choices import CaseState, EventKind
+from kangfu.cases.models import (
+    Case,
+    CaseEvent,
+    Measure,
+)
+
+Actor = User | AccessContext | PersonActor
+# The provision under which a refusal or serious breach goes to public security.
+ART_21 = "戒毒条例第二十一条"
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def _ctx(actor: Actor) -> AccessContext:
+    return AccessContext.of(actor)
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def can_write(user: User, township: Jurisdiction) -> bool:
+    """Caseworkers and township officers of the township act on its cases."""
+    return any(g.jurisdiction.covers(township) for g in grants_with(user, PERSON_WRITE_ROLES))
+
+
+def _require_writer(ctx: AccessContext, case: Case) -> None:
+    if not can_write(ctx.actor, case.township):
+        raise PermissionDenied("not case staff of this township")
+    if case.state == CaseState.SEALED:
+        raise PermissionDenied("a sealed case is read-only")
+
+
+def _require_open(case: Case) -> None:
+    if case.state != CaseState.OPEN:
+        raise ValidationError(_("The case is closed."), code="closed")
+
+
+def _not_before(field: str, day: dt.date, earlier: dt.date | None, what: str) -> None:
+    if earlier is not None and day < earlier:
+        raise ValidationError(
+            {
+                field: _("The date cannot be before %(what)s (%(day)s).")
+                % {"what": what, "day": earlier.isoformat()}
+            }
+        )
+
+
+def _event(
+    case: Case,
+    kind: str,
+    on: dt.date,
+    ctx: AccessContext | None,
+    measure: Measure | None = None,
+    **params,
+) -> CaseEvent:
+    params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items()}
+    # The person acting through the portal has no staff account: the event has no actor.
+    actor = ctx.actor if ctx and not is_person_actor(ctx.actor) else None
+    if ctx and is_person_actor(ctx.actor):
+        params.setdefault("by_person", True)
+    return CaseEvent.objects.create(
+        case=case, measure=measure, kind=kind, on=on, params=params, actor=actor
+    )
+
+
+def timeline_add(
+    *, actor: Actor, case: Case, kind: str, on: dt.date, measure: Measure | None = None, **params
+) -> CaseEvent:
+    """PUBLIC, for other apps (referrals): one line on the case timeline, written inside the
+    caller's transaction by the service that did the thing. ``params`` hold the values the
+    sentence needs (dates, numbers, organisation names — never identity data)."""
+    return _event(case, EventKind(kind), on, _ctx(actor), measure, **params)
+
+
+def _audit(ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -> None:
+    case_work_audit(ctx=ctx, case=case, action=action, fields=fields)

@@ -1,0 +1,372 @@
+"""Measures: the decision, reporting (报到), refusal, suspension, resumption, termination, end."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from kangfu.access.choices import AuditAction
+from kangfu.cases import lifecycle
+from kangfu.cases.choices import (
+    LIVE_STATES,
+    TERMINATING_KINDS,
+    CaseState,
+    EventKind,
+    ExternalKind,
+    FindingKind,
+    MeasureKind,
+)
+from kangfu.cases.events import Change, FindingConfirmed, MeasureChanged
+from kangfu.cases.lifecycle import Transition
+from kangfu.cases.models import (
+    Case,
+    ExternalPeriod,
+    Finding,
+    Measure,
+)
+from kangfu.cases.selectors import live_measure, pack_of
+from kangfu.cases.services._base import (
+    Actor,
+    _audit,
+    _ctx,
+    _event,
+    _not_before,
+    _require_open,
+    _require_writer,
+    _today,
+)
+from kangfu.core.events import publish
+from kangfu.core.validation import not_future as _not_future
+from kangfu.people.models import Person
+from kangfu.policy import engine
+
+# --- measures ---------------------------------------------------------------------------
+
+
+def measure_record_decision(
+    *,
+    actor: Actor,
+    case: Case,
+    kind: str,
+    decision_number: str,
+    deciding_authority: str,
+    decided_on: dt.date,
+    received_on: dt.date,
+    term_months: int | None = None,
+) -> Measure:
+    """Record a 责令社区戒毒/社区康复决定书: the measure now awaits the person's report.
+
+    Refused: dates out of order or in the future, a term the pack does not allow (社区康复
+    longer than its maximum; 社区戒毒 other than its fixed length), and any overlap with
+    another measure of the same person.
+    """
+    ctx = _ctx(actor)
+    _require_writer(ctx, case)
+    _require_open(case)
+    kind = MeasureKind(kind)
+    pack = pack_of(case)
+    _not_future("decided_on", decided_on)
+    _not_future("received_on", received_on)
+    _not_before("received_on", received_on, decided_on, _("the decision date"))
+    if term_months is not None:
+        try:
+            engine.measure_end(pack, kind, received_on, months=term_months)
+        except ValueError as exc:
+            rule = pack.duration(engine.PeriodKind(kind))
+            if kind == MeasureKind.COMMUNITY_TREATMENT:
+                message = _("Community drug treatment lasts %(n)d months; the length is fixed.")
+                n = rule.default_months
+            elif rule.max is not None and term_months > rule.max.total_months:
+                message = _("Community recovery may last at most %(n)d months.")
+                n = rule.max.total_months
+            else:
+                message = _("Community recovery must last at least %(n)d months.")
+                n = rule.min.total_months if rule.min else 1
+            raise ValidationError({"term_months": message % {"n": n}}) from exc
+    _refuse_overlap(case.person, decided_on)
+    measure = Measure(
+        case=case,
+        person=case.person,
+        kind=kind,
+        decision_number=decision_number.strip(),
+        deciding_authority=deciding_authority.strip(),
+        decided_on=decided_on,
+        received_on=received_on,
+        report_due_on=engine.report_deadline(pack, received_on),
+        term_months=term_months,
+        pack_id=pack.id,
+        pack_version=pack.version,
+    )
+    try:
+        with transaction.atomic():
+            measure.save()
+            _event(
+                case,
+                EventKind.DECISION,
+                decided_on,
+                ctx,
+                measure,
+                number=measure.decision_number,
+                authority=measure.deciding_authority,
+                received_on=received_on,
+                due=measure.report_due_on,
+            )
+            _audit(ctx, case, AuditAction.CREATE, ("measure",))
+    except IntegrityError as exc:
+        # A concurrent decision for the same person won the race.
+        raise ValidationError(
+            _("This person already has a measure in force."), code="overlap"
+        ) from exc
+    return measure
+
+
+def _refuse_overlap(person: Person, decided_on: dt.date) -> None:
+    others = Measure.objects.filter(person=person)
+    if others.filter(state__in=LIVE_STATES).exists():
+        raise ValidationError(_("This person already has a measure in force."), code="overlap")
+    last = others.exclude(finished_on=None).order_by("-finished_on").first()
+    if last is not None and last.finished_on >= decided_on:
+        raise ValidationError(
+            {
+                "decided_on": _("This overlaps an earlier measure, which lasted until %(day)s.")
+                % {"day": last.finished_on.isoformat()}
+            }
+        )
+
+
+def measure_report(
+    *, actor: Actor, measure: Measure, reported_on: dt.date, late_reason: str = ""
+) -> Measure:
+    """The person reported (报到): the term starts that day (戒毒条例 art. 14).
+
+    After the deadline only with a good reason, which is recorded; without one the
+    measure is a refusal (``measure_refuse``).
+    """
+    ctx = _ctx(actor)
+    case = measure.case
+    _require_writer(ctx, case)
+    new_state = lifecycle.require(measure, Transition.REPORT)
+    _not_future("reported_on", reported_on)
+    _not_before("reported_on", reported_on, measure.received_on, _("the day of receipt"))
+    late_reason = late_reason.strip()
+    if reported_on > measure.report_due_on and not late_reason:
+        raise ValidationError(
+            {
+                "late_reason": _(
+                    "The deadline was %(day)s. Record the good reason for reporting late, "
+                    "or record a refusal instead."
+                )
+                % {"day": measure.report_due_on.isoformat()}
+            }
+        )
+    pack = pack_of(measure)
+    end = engine.measure_end(pack, measure.kind, reported_on, months=measure.term_months)
+    with transaction.atomic():
+        measure.state = new_state
+        measure.reported_on = measure.starts_on = reported_on
+        measure.statutory_end_on = measure.ends_on = end
+        measure.late_reason = late_reason if reported_on > measure.report_due_on else ""
+        measure.save()
+        _event(
+            case, EventKind.REPORTED, reported_on, ctx, measure, ends_on=end, late=bool(late_reason)
+        )
+        _audit(ctx, case, AuditAction.UPDATE, ("measure.reported_on", "measure.state"))
+        publish(MeasureChanged(case, measure, Change.STARTED, reported_on, reported_on, ctx))
+    return measure
+
+
+def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None = None) -> Finding:
+    """Not reported by the deadline without good reason: 视为拒绝 (art. 14).
+
+    Records the refusal as a finding (evidence for H1) that stays on the caseworker's
+    worklist until the report to public security (art. 21) is recorded.
+    """
+    ctx = _ctx(actor)
+    case = measure.case
+    _require_writer(ctx, case)
+    new_state = lifecycle.require(measure, Transition.REFUSE)
+    found_on = found_on or _today()
+    _not_future("found_on", found_on)
+    if found_on <= measure.report_due_on:
+        raise ValidationError(
+            {
+                "found_on": _(
+                    "The person may still report until %(day)s; a refusal can only be "
+                    "recorded after that day."
+                )
+                % {"day": measure.report_due_on.isoformat()}
+            }
+        )
+    with transaction.atomic():
+        measure.state, measure.finished_on = new_state, found_on
+        measure.save(update_fields=["state", "finished_on"])
+        finding = Finding.objects.create(
+            case=case,
+            measure=measure,
+            kind=FindingKind.REFUSAL,
+            found_on=found_on,
+            grounds=_("Received the decision on %(received)s; did not report by %(due)s.")
+            % {
+                "received": measure.received_on.isoformat(),
+                "due": measure.report_due_on.isoformat(),
+            },
+            recorded_by=ctx.actor,
+        )
+        _event(case, EventKind.REFUSED, found_on, ctx, measure, due=measure.report_due_on)
+        _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "finding"))
+        publish(MeasureChanged(case, measure, Change.REFUSED, found_on, None, ctx))
+        publish(FindingConfirmed(case=case, finding=finding, on=found_on, ctx=ctx))
+    return finding
+
+
+def measure_suspend(
+    *,
+    actor: Actor,
+    measure: Measure,
+    detained_on: dt.date,
+    authority: str = "",
+    note: str = "",
+) -> ExternalPeriod:
+    """Detained or arrested: the measure is suspended (中止, art. 24) until release."""
+    ctx = _ctx(actor)
+    case = measure.case
+    _require_writer(ctx, case)
+    new_state = lifecycle.require(measure, Transition.SUSPEND)
+    _not_future("detained_on", detained_on)
+    _not_before("detained_on", detained_on, measure.starts_on, _("the start of the measure"))
+    previous = measure.external_periods.exclude(ends_on=None).order_by("-ends_on").first()
+    if previous is not None:
+        _not_before("detained_on", detained_on, previous.ends_on, _("the last release"))
+    if detained_on > measure.ends_on:
+        raise ValidationError(
+            {"detained_on": _("The measure had already run out on that day; end it instead.")}
+        )
+    with transaction.atomic():
+        period = ExternalPeriod.objects.create(
+            case=case,
+            measure=measure,
+            kind=ExternalKind.DETENTION,
+            starts_on=detained_on,
+            authority=authority.strip(),
+            note=note.strip(),
+        )
+        measure.state = new_state
+        measure.save(update_fields=["state"])
+        _event(case, EventKind.SUSPENDED, detained_on, ctx, measure)
+        _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "external_period"))
+        publish(MeasureChanged(case, measure, Change.SUSPENDED, detained_on, detained_on, ctx))
+    return period
+
+
+def measure_resume(*, actor: Actor, measure: Measure, released_on: dt.date) -> Measure:
+    """Released: the measure continues (art. 24). Whether the days away move its last day
+    is the pack's ``suspension.extends_term`` (docs/cases.md)."""
+    ctx = _ctx(actor)
+    case = measure.case
+    _require_writer(ctx, case)
+    new_state = lifecycle.require(measure, Transition.RESUME)
+    period = measure.external_periods.get(kind=ExternalKind.DETENTION, ends_on=None)
+    _not_future("released_on", released_on)
+    _not_before("released_on", released_on, period.starts_on, _("the day of detention"))
+    # Away from the day of detention up to, not including, the day of release.
+    days = (released_on - period.starts_on).days
+    pack = pack_of(measure)
+    with transaction.atomic():
+        period.ends_on = released_on
+        period.save(update_fields=["ends_on"])
+        measure.state = new_state
+        measure.suspended_days += days
+        if pack.suspension.extends_term:
+            measure.ends_on = measure.statutory_end_on + dt.timedelta(days=measure.suspended_days)
+        measure.save(update_fields=["state", "suspended_days", "ends_on"])
+        _event(
+            case, EventKind.RESUMED, released_on, ctx, measure, days=days, ends_on=measure.ends_on
+        )
+        _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "measure.ends_on"))
+        # From the day of detention: what fell due meanwhile moves to the day of release.
+        publish(MeasureChanged(case, measure, Change.RESUMED, released_on, period.starts_on, ctx))
+    return measure
+
+
+def measure_terminate(
+    *,
+    actor: Actor,
+    measure: Measure,
+    kind: str,
+    starts_on: dt.date,
+    authority: str = "",
+    note: str = "",
+) -> ExternalPeriod:
+    """Imprisonment or compulsory isolation: the measure terminates (终止, art. 24) and an
+    external period begins, during which nothing is scheduled."""
+    ctx = _ctx(actor)
+    case = measure.case
+    _require_writer(ctx, case)
+    new_state = lifecycle.require(measure, Transition.TERMINATE)
+    kind = ExternalKind(kind)
+    if kind not in TERMINATING_KINDS:
+        raise ValidationError(
+            {"kind": _("Detention or arrest suspends the measure; it does not terminate it.")}
+        )
+    _not_future("starts_on", starts_on)
+    _not_before("starts_on", starts_on, measure.decided_on, _("the decision date"))
+    open_detention = measure.external_periods.filter(
+        kind=ExternalKind.DETENTION, ends_on=None
+    ).first()
+    if open_detention is not None:
+        _not_before("starts_on", starts_on, open_detention.starts_on, _("the day of detention"))
+    with transaction.atomic():
+        if open_detention is not None:
+            open_detention.ends_on = starts_on
+            open_detention.save(update_fields=["ends_on"])
+        period = ExternalPeriod.objects.create(
+            case=case,
+            measure=measure,
+            kind=kind,
+            starts_on=starts_on,
+            authority=authority.strip(),
+            note=note.strip(),
+        )
+        measure.state, measure.finished_on = new_state, starts_on
+        measure.save(update_fields=["state", "finished_on"])
+        _event(case, EventKind.TERMINATED, starts_on, ctx, measure, external=kind.value)
+        _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "external_period"))
+        publish(MeasureChanged(case, measure, Change.TERMINATED, starts_on, starts_on, ctx))
+    return period
+
+
+def measure_end(*, actor: Actor, measure: Measure) -> Measure:
+    """The term has run out (解除, art. 23): the measure ends on its last day. When it was
+    the case's last measure, the case closes the same day."""
+    ctx = _ctx(actor)
+    case = measure.case
+    _require_writer(ctx, case)
+    new_state = lifecycle.require(measure, Transition.END)
+    if _today() < measure.ends_on:
+        raise ValidationError(
+            _("The measure runs until %(day)s; it cannot end before then.")
+            % {"day": measure.ends_on.isoformat()}
+        )
+    with transaction.atomic():
+        measure.state, measure.finished_on = new_state, measure.ends_on
+        measure.save(update_fields=["state", "finished_on"])
+        _event(case, EventKind.ENDED, measure.ends_on, ctx, measure)
+        _audit(ctx, case, AuditAction.UPDATE, ("measure.state",))
+        if case.state == CaseState.OPEN and live_measure(case) is None:
+            case.state, case.closed_on = CaseState.CLOSED, measure.ends_on
+            case.save(update_fields=["state", "closed_on"])
+            _event(case, EventKind.CLOSED, measure.ends_on, ctx)
+        publish(
+            MeasureChanged(
+                case,
+                measure,
+                Change.ENDED,
+                measure.ends_on,
+                measure.ends_on + dt.timedelta(days=1),
+                ctx,
+            )
+        )
+    return measure
