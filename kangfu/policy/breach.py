@@ -1,0 +1,386 @@
+"""戒毒条例 art. 20 (serious breach) and relapse, over one measure's record: pure, no ORM.
+
+``assess(pack, facts)`` counts what the law counts and *proposes*; it never confirms. Confirming
+a finding is an officer's decision after the person has been heard (DOMAIN.md "Findings and due
+process"), so the result is ``serious_breach: "none" | "proposed"`` and each relapse is
+``proposed``, ``needs_decision`` or ``outside_measure``.
+
+How days are counted (docs/legal.md has the reasons):
+
+* A period is counted as the law counts periods: the day it starts is not counted. An absence
+  from D1 to D2 (the day the person left, the day they came back) is D2 - D1 days long and its
+  days away are D1+1 … D2. A leave from L1 to L2 covers the days L1+1 … L2 the same way.
+* Only days within the measure (start … end) are days away under the agreement.
+* A day away is covered when a leave that meets the reporting duty covers it: under
+  ``leave.mode: report`` a reported, approved or refused leave (the written report was made);
+  under ``leave.mode: approval`` only an approved one.
+* What is left of an absence after covered days are taken out falls into runs of consecutive
+  days. A run of at least ``leave.written_report_from_days`` days is time away that needed a
+  written report and had none: an unauthorised departure (擅自离开). Shorter runs needed no
+  report and are not counted at all, neither as departures nor as days.
+* ``departures_counted``: absences with such a run. Records that share a day describe the same
+  time away, so the count is the largest number of them no two of which share a day (for
+  records that do not overlap, simply their number).
+* ``days_absent``: the distinct days in those runs, each day once however many records hold it.
+* ``tests_counted``: tests due within the measure whose outcome is ``evaded`` or ``refused``;
+  ``excused`` and ``done`` never count.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
+
+from kangfu.core.dates import anniversary
+from kangfu.policy.choices import MeasureKind
+from kangfu.policy.facts import FactsError, _date, _json_type, _no_duplicates
+from kangfu.policy.rules import serious_breach
+from kangfu.policy.schema import Pack
+
+
+class LeaveStatus(StrEnum):
+    REPORTED = "reported"  # the written report was made; not (yet) decided
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class DrugTestOutcome(StrEnum):
+    DONE = "done"
+    EXCUSED = "excused"  # illness, rescheduled, documented reason: never counts
+    EVADED = "evaded"  # 逃避
+    REFUSED = "refused"  # 拒绝
+
+
+class Sample(StrEnum):
+    URINE = "urine"
+    SALIVA = "saliva"
+    HAIR = "hair"
+
+
+class RelapseResult(StrEnum):
+    PROPOSED = "proposed"  # use during the measure is shown: propose a relapse finding
+    NEEDS_DECISION = "needs_decision"  # the hair window reaches back before the measure
+    OUTSIDE_MEASURE = "outside_measure"  # sampled before the measure began or after it ended
+
+
+# Which leave statuses meet the reporting duty, per ``leave.mode``.
+COVERING = {
+    "report": frozenset({LeaveStatus.REPORTED, LeaveStatus.APPROVED, LeaveStatus.REFUSED}),
+    "approval": frozenset({LeaveStatus.APPROVED}),
+}
+COUNTED_OUTCOMES = frozenset({DrugTestOutcome.EVADED, DrugTestOutcome.REFUSED})
+# Contract names of the grounds, from the names ``rules.serious_breach`` uses.
+GROUND_NAMES = {
+    "days_absent": "days_absent",
+    "unauthorised_departures": "departures",
+    "test_refusals": "tests",
+}
+
+
+@dataclass(frozen=True)
+class MeasureSpan:
+    kind: MeasureKind
+    start: date
+    end: date  # the last day of the measure
+
+
+@dataclass(frozen=True)
+class LeaveSpan:
+    from_: date
+    to: date
+    status: LeaveStatus
+
+
+@dataclass(frozen=True)
+class Absence:
+    from_: date  # the day the person left the county
+    to: date  # the day they came back (or the last day known to be away)
+
+
+@dataclass(frozen=True)
+class DrugTestFact:
+    due: date
+    outcome: DrugTestOutcome
+
+
+@dataclass(frozen=True)
+class Positive:
+    sample: Sample
+    sampled_on: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class BreachFacts:
+    as_of: date
+    measure: MeasureSpan
+    leaves: tuple[LeaveSpan, ...] = ()
+    absences: tuple[Absence, ...] = ()
+    tests: tuple[DrugTestFact, ...] = ()
+    positives: tuple[Positive, ...] = ()
+
+    def __post_init__(self) -> None:
+        m = self.measure
+        if m.end < m.start:
+            raise FactsError("measure.end", f"{m.end} is before measure.start ({m.start})")
+        if m.start > self.as_of:
+            raise FactsError("measure.start", f"{m.start} is after as_of ({self.as_of})")
+        for i, leave in enumerate(self.leaves):
+            if leave.to < leave.from_:
+                raise FactsError(f"leaves[{i}].to", f"{leave.to} is before 'from' ({leave.from_})")
+        for i, absence in enumerate(self.absences):
+            if absence.to < absence.from_:
+                raise FactsError(
+                    f"absences[{i}].to", f"{absence.to} is before 'from' ({absence.from_})"
+                )
+            # An absence still going on is recorded up to as_of; a later day is not yet a fact.
+            if absence.to > self.as_of:
+                raise FactsError(f"absences[{i}].to", f"{absence.to} is after as_of ({self.as_of})")
+        for i, test in enumerate(self.tests):
+            if test.due > self.as_of:
+                raise FactsError(f"tests[{i}].due", f"{test.due} is after as_of ({self.as_of})")
+        for i, positive in enumerate(self.positives):
+            if positive.sampled_on > self.as_of:
+                raise FactsError(
+                    f"positives[{i}].sampled_on",
+                    f"{positive.sampled_on} is after as_of ({self.as_of})",
+                )
+
+
+@dataclass(frozen=True)
+class RelapseFinding:
+    sample: Sample
+    sampled_on: date
+    result: RelapseResult
+    # For hair: the first day of the detection window (sampled_on minus the pack's months).
+    window_from: date | None = None
+
+
+@dataclass(frozen=True)
+class BreachResult:
+    serious_breach: str  # "none" | "proposed"
+    grounds: tuple[str, ...]  # sorted: days_absent, departures, tests
+    departures_counted: int
+    days_absent: int
+    tests_counted: int
+    relapse: tuple[RelapseFinding, ...]  # one per positive, in the order given
+    # Indexes (into facts.absences) of the absences that are unauthorised departures.
+    departures: tuple[int, ...]
+    zh: str  # the grounds in words, for the proposed finding
+    en: str
+
+    def as_contract(self) -> dict[str, Any]:
+        return {
+            "serious_breach": self.serious_breach,
+            "grounds": list(self.grounds),
+            "departures_counted": self.departures_counted,
+            "days_absent": self.days_absent,
+            "tests_counted": self.tests_counted,
+            "relapse": [
+                {"sampled_on": r.sampled_on.isoformat(), "result": r.result.value}
+                for r in self.relapse
+            ],
+        }
+
+
+def _days(after: date, through: date) -> list[date]:
+    """after+1 … through: the days of a period, its first day not counted."""
+    return [after + timedelta(days=n) for n in range(1, (through - after).days + 1)]
+
+
+def _runs(days: set[date]) -> list[list[date]]:
+    """Maximal runs of consecutive days."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] + timedelta(days=1) == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def covered_days(pack: Pack, leaves: tuple[LeaveSpan, ...]) -> set[date]:
+    """Days away that a leave meeting the reporting duty covers (per ``leave.mode``)."""
+    statuses = COVERING[pack.leave.mode]
+    covered: set[date] = set()
+    for leave in leaves:
+        if leave.status in statuses:
+            covered.update(_days(leave.from_, leave.to))
+    return covered
+
+
+def assess(pack: Pack, facts: BreachFacts) -> BreachResult:
+    """Count art. 20's departures, days away and tests, and judge each positive result."""
+    m = facts.measure
+    threshold = pack.leave.written_report_from_days
+    covered = covered_days(pack, facts.leaves)
+
+    departure_days: set[date] = set()
+    departures: list[tuple[date, date, int]] = []  # (first day, last day, index) in the measure
+    for index, absence in enumerate(facts.absences):
+        away = {d for d in _days(absence.from_, absence.to) if m.start <= d <= m.end}
+        long_runs = [run for run in _runs(away - covered) if len(run) >= threshold]
+        if long_runs:
+            departures.append((min(away), max(away), index))
+            for run in long_runs:
+                departure_days.update(run)
+
+    tests_counted = sum(
+        1 for t in facts.tests if t.outcome in COUNTED_OUTCOMES and m.start <= t.due <= m.end
+    )
+    departures_counted = _most_disjoint(departures)
+    breach = serious_breach(
+        pack,
+        test_refusals=tests_counted,
+        unauthorised_departures=departures_counted,
+        days_absent=len(departure_days),
+    )
+    grounds = tuple(sorted(GROUND_NAMES[g] for g in breach.grounds))
+    return BreachResult(
+        serious_breach="proposed" if grounds else "none",
+        grounds=grounds,
+        departures_counted=departures_counted,
+        days_absent=len(departure_days),
+        tests_counted=tests_counted,
+        relapse=tuple(relapse(pack, m, p) for p in facts.positives),
+        departures=tuple(sorted(index for _, _, index in departures)),
+        zh=breach.zh,
+        en=breach.en,
+    )
+
+
+def _most_disjoint(spans: list[tuple[date, date, int]]) -> int:
+    """The largest number of spans no two of which share a day (earliest-end greedy)."""
+    count, last = 0, None
+    for first, final, _ in sorted(spans, key=lambda s: (s[1], s[0])):
+        if last is None or first > last:
+            count, last = count + 1, final
+    return count
+
+
+def relapse(pack: Pack, measure: MeasureSpan, positive: Positive) -> RelapseFinding:
+    """Does this positive result show use *during* the measure?"""
+    day = positive.sampled_on
+    if not measure.start <= day <= measure.end:
+        return RelapseFinding(positive.sample, day, RelapseResult.OUTSIDE_MEASURE)
+    if positive.sample is not Sample.HAIR:
+        return RelapseFinding(positive.sample, day, RelapseResult.PROPOSED)
+    # The window is anchored per the periods rule: N months before sampling, a day that does not
+    # exist rolling to the first of the next month (31 Aug - 6 months = 1 Mar).
+    window_from = anniversary(day, months=-pack.relapse.hair_window_months)
+    result = (
+        RelapseResult.PROPOSED if window_from >= measure.start else RelapseResult.NEEDS_DECISION
+    )
+    return RelapseFinding(positive.sample, day, result, window_from)
+
+
+# --- the JSON contract (DOMAIN.md "The deadline and breach contracts") ---------------------
+
+TOP_FIELDS = ("as_of", "measure", "leaves", "absences", "tests", "positives")
+ITEM_FIELDS: dict[str, tuple[str, ...]] = {
+    "measure": ("kind", "start", "end"),
+    "leaves": ("from", "to", "status"),
+    "absences": ("from", "to"),
+    "tests": ("due", "outcome"),
+    "positives": ("sample", "sampled_on"),
+}
+
+
+def breach_facts_from_json(text: str | bytes) -> BreachFacts:
+    """Parse the breach facts document. Raises ``FactsError`` naming the offending field."""
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except FactsError:
+        raise
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FactsError(None, f"not valid JSON: {exc}") from None
+    return breach_facts_from_dict(data)
+
+
+def breach_facts_from_dict(data: Any) -> BreachFacts:
+    """Build ``BreachFacts`` from decoded JSON: every field required, nothing unknown, strict
+    types and real dates. A list may be empty (``[]``) but not left out: a missing list is more
+    likely a caller's mistake than a record with nothing in it."""
+    _object(None, data, TOP_FIELDS)
+    as_of = _day("as_of", data["as_of"])
+    _object("measure", data["measure"], ITEM_FIELDS["measure"])
+    raw = data["measure"]
+    measure = MeasureSpan(
+        kind=_choice("measure.kind", raw["kind"], MeasureKind),
+        start=_day("measure.start", raw["start"]),
+        end=_day("measure.end", raw["end"]),
+    )
+    return BreachFacts(
+        as_of=as_of,
+        measure=measure,
+        leaves=tuple(
+            LeaveSpan(
+                _day(f"{where}.from", item["from"]),
+                _day(f"{where}.to", item["to"]),
+                _choice(f"{where}.status", item["status"], LeaveStatus),
+            )
+            for where, item in _items(data, "leaves")
+        ),
+        absences=tuple(
+            Absence(_day(f"{where}.from", item["from"]), _day(f"{where}.to", item["to"]))
+            for where, item in _items(data, "absences")
+        ),
+        tests=tuple(
+            DrugTestFact(
+                _day(f"{where}.due", item["due"]),
+                _choice(f"{where}.outcome", item["outcome"], DrugTestOutcome),
+            )
+            for where, item in _items(data, "tests")
+        ),
+        positives=tuple(
+            Positive(
+                _choice(f"{where}.sample", item["sample"], Sample),
+                _day(f"{where}.sampled_on", item["sampled_on"]),
+            )
+            for where, item in _items(data, "positives")
+        ),
+    )
+
+
+def _object(where: str | None, value: Any, allowed: tuple[str, ...]) -> None:
+    if not isinstance(value, dict):
+        if where is None:
+            raise FactsError(None, "the facts must be a JSON object")
+        raise FactsError(where, f"must be an object, not {_json_type(value)}")
+    prefix = f"{where}." if where else ""
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise FactsError(f"{prefix}{unknown[0]}", f"unknown field (allowed: {', '.join(allowed)})")
+    for name in allowed:
+        if name not in value:
+            raise FactsError(f"{prefix}{name}", "is required")
+
+
+def _items(data: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
+    value = data[name]
+    if not isinstance(value, list):
+        raise FactsError(name, f"must be a list ([] for none), not {_json_type(value)}")
+    out = []
+    for index, item in enumerate(value):
+        where = f"{name}[{index}]"
+        _object(where, item, ITEM_FIELDS[name])
+        out.append((where, item))
+    return out
+
+
+def _day(where: str, raw: Any) -> date:
+    value = _date(where, raw, optional=False)
+    assert value is not None  # optional=False never returns None
+    return value
+
+
+def _choice(where: str, raw: Any, enum: type[StrEnum]) -> Any:
+    allowed = " | ".join(e.value for e in enum)
+    if not isinstance(raw, str):
+        raise FactsError(where, f"must be one of {allowed}, not {_json_type(raw)}")
+    try:
+        return enum(raw)
+    except ValueError:
+        raise FactsError(where, f"must be one of {allowed}, not {raw[:40]!r}") from None
