@@ -238,6 +238,7 @@ def assess(pack: Pack, facts: BreachFacts) -> BreachResult:
         days_absent=len(departure_days),
     )
     grounds = tuple(sorted(GROUND_NAMES[g] for g in breach.grounds))
+    zh, en = _texts(pack, m, grounds, tests_counted, departures_counted, len(departure_days))
     return BreachResult(
         serious_breach="proposed" if grounds else "none",
         grounds=grounds,
@@ -246,8 +247,49 @@ def assess(pack: Pack, facts: BreachFacts) -> BreachResult:
         tests_counted=tests_counted,
         relapse=tuple(relapse(pack, m, p) for p in facts.positives),
         departures=tuple(sorted(index for _, _, index in departures)),
-        zh=breach.zh,
-        en=breach.en,
+        zh=zh,
+        en=en,
+    )
+
+
+def _texts(
+    pack: Pack,
+    measure: MeasureSpan,
+    grounds: tuple[str, ...],
+    tests: int,
+    departures: int,
+    days: int,
+) -> tuple[str, str]:
+    """The grounds in the words of art. 20, said to be a proposal (for the finding's record)."""
+    if not grounds:
+        return "未达到严重违反协议的标准。", "No serious-breach threshold is reached."
+    b = pack.breach
+    place = "社区戒毒" if measure.kind is MeasureKind.COMMUNITY_TREATMENT else "社区康复"
+    zh = {
+        "tests": f"逃避或者拒绝接受检测{tests}次（达到{b.test_refusals_at_least}次）",
+        "departures": (
+            f"擅自离开{place}执行地所在县（市、区）{departures}次"
+            f"（达到{b.unauthorised_departures_at_least}次）"
+        ),
+        "days_absent": f"擅自离开累计{days}日（超过{b.days_absent_more_than}日）",
+    }
+    en = {
+        "tests": f"evaded or refused tests {tests} times (threshold {b.test_refusals_at_least})",
+        "departures": (
+            f"left the county without the required report {departures} times "
+            f"(threshold {b.unauthorised_departures_at_least})"
+        ),
+        "days_absent": (
+            f"away without the required report {days} days in total "
+            f"(more than {b.days_absent_more_than})"
+        ),
+    }
+    return (
+        f"拟认定严重违反{place}协议（《戒毒条例》第二十条，待审核确认）："
+        + "；".join(zh[g] for g in grounds)
+        + "。",
+        "Proposed, to be confirmed or rejected by an officer: serious breach of the agreement "
+        "(Drug Rehabilitation Regulations art. 20): " + "; ".join(en[g] for g in grounds) + ".",
     )
 
 

@@ -82,7 +82,12 @@ def test_it_proposes_a_breach_on_three_unreported_three_day_trips():
         "tests_counted": 0,
         "relapse": [],
     }
-    assert "3次" in result.zh
+    assert result.zh == (
+        "拟认定严重违反社区戒毒协议（《戒毒条例》第二十条，待审核确认）："
+        "擅自离开社区戒毒执行地所在县（市、区）3次（达到3次）。"
+    )
+    assert result.en.startswith("Proposed, to be confirmed or rejected by an officer")
+    assert result.departures == (0, 1, 2)
 
 
 def test_it_counts_a_trip_from_the_day_after_leaving():
@@ -133,6 +138,7 @@ def test_it_proposes_a_breach_after_more_than_30_days_away_not_at_30():
     result = assess(NATIONAL, more)
     assert (result.days_absent, result.departures_counted) == (33, 3)
     assert result.grounds == ("days_absent", "departures")
+    assert "擅自离开累计33日（超过30日）" in result.zh
 
 
 def test_it_counts_overlapping_records_of_one_absence_once():

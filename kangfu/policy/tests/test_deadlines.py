@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import textwrap
 from datetime import date, timedelta
 from pathlib import Path
 
 import chinese_calendar
 import pytest
+from django.core.management import CommandError, call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -289,3 +291,45 @@ def test_it_is_never_before_start_plus_the_period_and_extends_only_over_days_off
 def test_a_later_start_never_gives_an_earlier_deadline(kind, a, b):
     first, second = sorted((a, b))
     assert deadline(NATIONAL, kind, first).due <= deadline(NATIONAL, kind, second).due
+
+
+@st.composite
+def tables_for_2030(draw):
+    """A random but valid table for 2030, a year the package does not cover."""
+    year = [date(2030, 1, 1) + timedelta(days=n) for n in range(365)]
+    off = draw(st.sets(st.sampled_from(year), max_size=60))
+    weekend = [d for d in year if d.weekday() >= 5 and d not in off]
+    work = draw(st.sets(st.sampled_from(weekend), max_size=10))
+    return {
+        "years": {
+            2030: {
+                "source": "generated",
+                "holidays": [{"name": "假", "from": d, "to": d} for d in sorted(off)],
+                "workdays": sorted(work),
+            }
+        }
+    }
+
+
+@EXAMPLES
+@given(tables_for_2030(), kinds, st.dates(min_value=date(2029, 12, 1), max_value=date(2030, 12, 1)))
+def test_a_pack_table_gives_a_working_day_or_says_it_cannot(table, kind, start):
+    pack = with_table(NATIONAL, table)
+    result = deadline(pack, kind, start)
+    calendar = WorkCalendar(pack.holidays)
+    assert result.due >= start + timedelta(days=period_days(pack, kind))
+    if result.calendar_covered:
+        assert calendar.is_working_day(result.due) is True
+    else:
+        assert result.due.year == 2031 or result.due.year == 2029
+
+
+def test_policy_validate_reports_a_broken_holiday_table(tmp_path):
+    folder = write_pack(
+        tmp_path, "years:\n  2027:\n    source: t\n    holidays: []\n    workdays: [2027-01-06]\n"
+    )
+    errors = io.StringIO()
+    with pytest.raises(CommandError) as err:
+        call_command("policy", "validate", str(folder), stderr=errors)
+    assert err.value.returncode == 2
+    assert f"{folder / 'holidays.yaml'}:5: holidays.years.2027.workdays.0: " in errors.getvalue()
