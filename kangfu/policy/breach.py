@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -80,6 +80,11 @@ GROUND_NAMES = {
 }
 
 
+# No measure under the Anti-Drug Law (2008) can start earlier; it also keeps date arithmetic
+# (the hair window reaches months back) far from the calendar's year 1.
+EARLIEST = date(1900, 1, 1)
+
+
 @dataclass(frozen=True)
 class MeasureSpan:
     kind: MeasureKind
@@ -123,6 +128,8 @@ class BreachFacts:
 
     def __post_init__(self) -> None:
         m = self.measure
+        if m.start < EARLIEST:
+            raise FactsError("measure.start", f"{m.start} is before {EARLIEST}")
         if m.end < m.start:
             raise FactsError("measure.end", f"{m.end} is before measure.start ({m.start})")
         if m.start > self.as_of:
@@ -185,47 +192,71 @@ class BreachResult:
         }
 
 
-def _days(after: date, through: date) -> list[date]:
-    """after+1 … through: the days of a period, its first day not counted."""
-    return [after + timedelta(days=n) for n in range(1, (through - after).days + 1)]
+Span = tuple[int, int]  # inclusive (first, last) day ordinals of days counted
 
 
-def _runs(days: set[date]) -> list[list[date]]:
-    """Maximal runs of consecutive days."""
-    runs: list[list[date]] = []
-    for day in sorted(days):
-        if runs and runs[-1][-1] + timedelta(days=1) == day:
-            runs[-1].append(day)
+def _counted(after: date, through: date, lo: int, hi: int) -> Span | None:
+    """The days after+1 … through (a period's first day not counted), clipped to [lo, hi]."""
+    first, last = max(after.toordinal() + 1, lo), min(through.toordinal(), hi)
+    return (first, last) if first <= last else None
+
+
+def _union(spans: list[Span]) -> list[Span]:
+    """Sorted, disjoint spans covering the same days; touching spans are joined."""
+    merged: list[Span] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
         else:
-            runs.append([day])
+            merged.append((first, last))
+    return merged
+
+
+def _minus(span: Span, holes: list[Span]) -> list[Span]:
+    """The maximal runs of days in ``span`` outside ``holes`` (sorted, disjoint, non-touching)."""
+    runs: list[Span] = []
+    cursor, last = span
+    for hole_first, hole_last in holes:
+        if hole_last < cursor:
+            continue
+        if hole_first > last:
+            break
+        if hole_first > cursor:
+            runs.append((cursor, hole_first - 1))
+        cursor = max(cursor, hole_last + 1)
+    if cursor <= last:
+        runs.append((cursor, last))
     return runs
 
 
-def covered_days(pack: Pack, leaves: tuple[LeaveSpan, ...]) -> set[date]:
-    """Days away that a leave meeting the reporting duty covers (per ``leave.mode``)."""
+def covered_spans(pack: Pack, facts: BreachFacts) -> list[Span]:
+    """Days within the measure that a leave meeting the reporting duty covers (``leave.mode``)."""
     statuses = COVERING[pack.leave.mode]
-    covered: set[date] = set()
-    for leave in leaves:
-        if leave.status in statuses:
-            covered.update(_days(leave.from_, leave.to))
-    return covered
+    lo, hi = facts.measure.start.toordinal(), facts.measure.end.toordinal()
+    spans = [_counted(leave.from_, leave.to, lo, hi) for leave in facts.leaves]
+    return _union(
+        [s for s, leave in zip(spans, facts.leaves, strict=True) if s and leave.status in statuses]
+    )
 
 
 def assess(pack: Pack, facts: BreachFacts) -> BreachResult:
     """Count art. 20's departures, days away and tests, and judge each positive result."""
     m = facts.measure
     threshold = pack.leave.written_report_from_days
-    covered = covered_days(pack, facts.leaves)
+    lo, hi = m.start.toordinal(), m.end.toordinal()
+    covered = covered_spans(pack, facts)
 
-    departure_days: set[date] = set()
-    departures: list[tuple[date, date, int]] = []  # (first day, last day, index) in the measure
+    long_runs: list[Span] = []
+    departures: list[tuple[int, int, int]] = []  # (first day, last day, index) in the measure
     for index, absence in enumerate(facts.absences):
-        away = {d for d in _days(absence.from_, absence.to) if m.start <= d <= m.end}
-        long_runs = [run for run in _runs(away - covered) if len(run) >= threshold]
-        if long_runs:
-            departures.append((min(away), max(away), index))
-            for run in long_runs:
-                departure_days.update(run)
+        away = _counted(absence.from_, absence.to, lo, hi)
+        if away is None:
+            continue
+        runs = [r for r in _minus(away, covered) if r[1] - r[0] + 1 >= threshold]
+        if runs:
+            departures.append((*away, index))
+            long_runs.extend(runs)
+    days_absent = sum(last - first + 1 for first, last in _union(long_runs))
 
     tests_counted = sum(
         1 for t in facts.tests if t.outcome in COUNTED_OUTCOMES and m.start <= t.due <= m.end
@@ -235,15 +266,15 @@ def assess(pack: Pack, facts: BreachFacts) -> BreachResult:
         pack,
         test_refusals=tests_counted,
         unauthorised_departures=departures_counted,
-        days_absent=len(departure_days),
+        days_absent=days_absent,
     )
     grounds = tuple(sorted(GROUND_NAMES[g] for g in breach.grounds))
-    zh, en = _texts(pack, m, grounds, tests_counted, departures_counted, len(departure_days))
+    zh, en = _texts(pack, m, grounds, tests_counted, departures_counted, days_absent)
     return BreachResult(
         serious_breach="proposed" if grounds else "none",
         grounds=grounds,
         departures_counted=departures_counted,
-        days_absent=len(departure_days),
+        days_absent=days_absent,
         tests_counted=tests_counted,
         relapse=tuple(relapse(pack, m, p) for p in facts.positives),
         departures=tuple(sorted(index for _, _, index in departures)),
@@ -293,7 +324,7 @@ def _texts(
     )
 
 
-def _most_disjoint(spans: list[tuple[date, date, int]]) -> int:
+def _most_disjoint(spans: list[tuple[int, int, int]]) -> int:
     """The largest number of spans no two of which share a day (earliest-end greedy)."""
     count, last = 0, None
     for first, final, _ in sorted(spans, key=lambda s: (s[1], s[0])):

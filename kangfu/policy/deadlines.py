@@ -63,7 +63,10 @@ def period_days(pack: Pack, kind: DeadlineKind | str) -> int:
 def deadline(pack: Pack, kind: DeadlineKind | str, start: date) -> Deadline:
     """The last day to act on a deadline of ``kind`` counted from ``start`` (not itself counted)."""
     calendar = WorkCalendar(pack.holidays)
-    due = start + timedelta(days=period_days(pack, kind))
+    try:
+        due = start + timedelta(days=period_days(pack, kind))
+    except OverflowError:
+        raise ValueError(f"{start} is too close to the end of the calendar") from None
     extended = False
     while True:
         working = calendar.is_working_day(due)

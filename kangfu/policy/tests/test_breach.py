@@ -276,6 +276,7 @@ def bad(path: str, value=None, *, drop: bool = False) -> dict:
         (bad("positives.0.sampled_on", "2026-11-25"), "positives[0].sampled_on"),
         (bad("tests.0.due", "2026-12-01"), "tests[0].due"),
         (bad("leaves.0.to", "2024-04-01"), "leaves[0].to"),
+        (bad("measure.start", "1899-12-31"), "measure.start"),
     ],
 )
 def test_it_refuses_bad_input_naming_the_field(data, field):
@@ -385,3 +386,55 @@ def test_adding_an_excused_test_never_changes_the_result(pack, record, due):
 def test_approval_mode_never_counts_less_than_report_mode(record):
     strict, lenient = counts(assess(APPROVAL, record)), counts(assess(NATIONAL, record))
     assert all(s >= n for s, n in zip(strict, lenient, strict=True))
+
+
+def naive(pack, record):
+    """The rules of docs/legal.md written the slow, obvious way: sets of days."""
+    m = record.measure
+
+    def days(first, last):
+        return {first + timedelta(days=n) for n in range(1, (last - first).days + 1)}
+
+    covering = {"report": set(LeaveStatus), "approval": {LeaveStatus.APPROVED}}[pack.leave.mode]
+    covered = set().union(*(days(lv.from_, lv.to) for lv in record.leaves if lv.status in covering))
+    away_days, spans = set(), []
+    for absence in record.absences:
+        away = {d for d in days(absence.from_, absence.to) if m.start <= d <= m.end}
+        runs, run = [], []
+        for d in sorted(away - covered):
+            if run and run[-1] + timedelta(days=1) != d:
+                runs.append(run)
+                run = []
+            run.append(d)
+        if run:
+            runs.append(run)
+        long = [r for r in runs if len(r) >= pack.leave.written_report_from_days]
+        if long:
+            spans.append(away)
+            away_days.update(*long)
+    # The largest set of departure records pairwise sharing no day, by brute force.
+    best = 0
+    for mask in range(1 << len(spans)):
+        chosen = [s for i, s in enumerate(spans) if mask >> i & 1]
+        if all(a.isdisjoint(b) for i, a in enumerate(chosen) for b in chosen[i + 1 :]):
+            best = max(best, len(chosen))
+    return best, len(away_days)
+
+
+@EXAMPLES
+@given(packs, records())
+def test_it_counts_exactly_as_the_obvious_day_by_day_reading(pack, record):
+    result = assess(pack, record)
+    assert (result.departures_counted, result.days_absent) == naive(pack, record)
+
+
+def test_it_handles_a_very_long_record_quickly():
+    measure = MeasureSpan(MeasureKind.COMMUNITY_TREATMENT, date(1900, 1, 1), date(9999, 12, 31))
+    record = BreachFacts(
+        as_of=date(9999, 12, 31),
+        measure=measure,
+        leaves=(LeaveSpan(date(1900, 1, 1), date(9999, 12, 31), LeaveStatus.REFUSED),) * 200,
+        absences=(Absence(date(1900, 1, 1), date(9999, 12, 31)),) * 200,
+    )
+    assert assess(APPROVAL, record).days_absent == (date(9999, 12, 31) - date(1900, 1, 1)).days
+    assert assess(NATIONAL, record).days_absent == 0

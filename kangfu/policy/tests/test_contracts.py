@@ -112,6 +112,7 @@ def test_deadline_prints_the_contract_object(kind, start, expected):
         ("--kind", "report", "--from", "16/09/2024"),
         ("--kind", "explanation", "--from", "2024-09-16"),
         ("--kind", "report"),
+        ("--kind", "report", "--from", "9999-12-30"),
     ],
 )
 def test_deadline_refuses_bad_arguments(args):

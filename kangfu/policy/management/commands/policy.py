@@ -107,7 +107,10 @@ class Command(BaseCommand):
             self._schedule(pack, options)
             return
         if action == "deadline":
-            result = deadline(pack, options["kind"], options["start"])
+            try:
+                result = deadline(pack, options["kind"], options["start"])
+            except ValueError as exc:
+                raise CommandError(f"--from: {exc}", returncode=2) from None
             self.stdout.write(json.dumps(result.as_contract()))
             return
         if action == "breach":
