@@ -3,11 +3,21 @@
 Frozen facts in, a result with reasons out; no ORM, no settings, so rules can be called from a
 service, a command, the API or a hypothesis test alike. The pieces live in small modules:
 ``facts`` (input and its JSON form), ``classify`` (criteria and adjustment), ``rules`` (pack
-dates and thresholds) and ``scheduling`` (due dates).
+dates and thresholds), ``scheduling`` (due dates), ``deadlines`` (periods in days with the
+holiday rule) and ``breach`` (art. 20 counts and relapse, proposed only).
 """
 
+from kangfu.policy.breach import (
+    BreachFacts,
+    BreachResult,
+    RelapseResult,
+    assess,
+    breach_facts_from_dict,
+    breach_facts_from_json,
+)
 from kangfu.policy.choices import CannotBeHeld, Category, DueKind, MeasureKind, PeriodKind
 from kangfu.policy.classify import Reason, Result, adjust, classify
+from kangfu.policy.deadlines import Deadline, DeadlineKind, deadline
 from kangfu.policy.facts import Facts, FactsError, facts_from_dict, facts_from_json
 from kangfu.policy.rules import (
     BreachAssessment,
@@ -24,8 +34,12 @@ from kangfu.policy.scheduling import Due, schedule
 
 __all__ = [
     "BreachAssessment",
+    "BreachFacts",
+    "BreachResult",
     "CannotBeHeld",
     "Category",
+    "Deadline",
+    "DeadlineKind",
     "Due",
     "DueKind",
     "Facts",
@@ -33,10 +47,15 @@ __all__ = [
     "MeasureKind",
     "PeriodKind",
     "Reason",
+    "RelapseResult",
     "Result",
     "adjust",
+    "assess",
+    "breach_facts_from_dict",
+    "breach_facts_from_json",
     "classify",
     "days_absent",
+    "deadline",
     "facts_from_dict",
     "facts_from_json",
     "leave_needs_written_report",

@@ -24,6 +24,8 @@ from pydantic import ValidationError
 from kangfu.policy.schema import Pack
 
 PACK_FILE = "pack.yaml"
+# The holiday table an administrator extends each year lives beside pack.yaml, under this name.
+HOLIDAYS_FILE = "holidays.yaml"
 NEVER_INHERITED = ("id", "version", "effective_from", "description")
 
 Loc = tuple[str | int, ...]
@@ -138,6 +140,7 @@ def _issue(err: Any, marks: dict[Loc, Mark], file: str) -> PackIssue:
 def _resolve(path: Path, seen: tuple[Path, ...]) -> _Doc:
     """Read ``path`` and, if it extends another pack, merge it over the validated base."""
     doc = _read(path)
+    _attach_holidays(doc, path)
     base_id = doc.data.get("extends")
     if base_id is None:
         return doc
@@ -161,6 +164,27 @@ def _resolve(path: Path, seen: tuple[Path, ...]) -> _Doc:
     base = _resolve(base_path, (*seen, path.resolve()))
     _validate(base, str(base_path))  # a broken base is reported against its own file
     return _merge(base, doc)
+
+
+def _attach_holidays(doc: _Doc, path: Path) -> None:
+    """Put the folder's ``holidays.yaml`` under the ``holidays`` key, keeping its line marks.
+
+    It is a separate file so that adding next year's table is a small, reviewable change that
+    touches no rule. Through ``extends`` a pack inherits its base's years and may add its own.
+    """
+    file = str(path)
+    if "holidays" in doc.data:
+        line = doc.marks.get(("holidays",), (file, 1))[1]
+        raise PackError(
+            [PackIssue(file, line, "holidays", f"belongs in {HOLIDAYS_FILE} beside {PACK_FILE}")]
+        )
+    holidays_path = path.parent / HOLIDAYS_FILE
+    if not holidays_path.is_file():
+        return
+    table = _read(holidays_path)
+    doc.data["holidays"] = table.data
+    for loc, mark in table.marks.items():
+        doc.marks[("holidays", *loc)] = mark
 
 
 def _find_base(base_id: str, near: Path) -> Path | None:

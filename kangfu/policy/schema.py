@@ -102,8 +102,101 @@ class Breach(_Model):
 
 
 class Leave(_Model):
+    """戒毒条例 art. 19(3): a written report before leaving the county for N days or more.
+
+    ``mode`` says what meets that duty. ``report`` (national): the written report itself, so a
+    leave that was reported — even one later refused — covers the time away. ``approval`` (only
+    where a local rule requires approval): only an approved leave covers it.
+    """
+
+    mode: Literal["report", "approval"]
     # A written report is required before leaving the county for this many days or more.
     written_report_from_days: PositiveInt
+
+
+class Deadlines(_Model):
+    """Periods in days besides ``report_deadline_days``; see ``kangfu/policy/deadlines.py``.
+
+    The start day is not counted and a last day that is a holiday or rest day moves to the next
+    working day (公安机关办理行政案件程序规定 art. 35).
+    """
+
+    # 戒毒条例 art. 22: report at the new township within 15 days of the change of place.
+    transfer_report_days: PositiveInt
+    # The person may ask for a re-test within 3 days of being told the result.
+    retest_days: PositiveInt
+
+
+class DueProcess(_Model):
+    # Days the person has to explain (陈述、申辩) after being told of a proposed finding.
+    explanation_days: PositiveInt
+
+
+class Relapse(_Model):
+    # A hair result shows use in about this many months before sampling (the detection window).
+    hair_window_months: Annotated[int, Field(ge=1, le=24)]
+
+
+class HolidayRange(_Model):
+    name: NonEmpty
+    from_: date = Field(alias="from")
+    to: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HolidayRange:
+        if self.to < self.from_:
+            raise ValueError(f"'to' ({self.to}) is before 'from' ({self.from_})")
+        return self
+
+    def days(self) -> list[date]:
+        return [date.fromordinal(n) for n in range(self.from_.toordinal(), self.to.toordinal() + 1)]
+
+
+class HolidayYear(_Model):
+    """One year's official arrangement: every holiday, and every make-up workday (调休上班).
+
+    A listed year is complete: its other days follow the week (Monday–Friday work).
+    """
+
+    # The State Council notice the table was copied from, so it can be checked.
+    source: NonEmpty
+    holidays: list[HolidayRange]
+    workdays: list[date] = []
+
+
+class HolidayTable(_Model):
+    """The pack's ``holidays.yaml``: years the ``chinese-calendar`` package does not cover yet.
+
+    A year listed here is used instead of the package's data for that year.
+    """
+
+    years: dict[int, HolidayYear] = {}
+
+    @field_validator("years")
+    @classmethod
+    def _consistent(cls, value: dict[int, HolidayYear]) -> dict[int, HolidayYear]:
+        for year, table in value.items():
+            if not 1949 <= year <= 2200:
+                raise rule_error((year,), f"{year} is not a plausible year")
+            holidays: set[date] = set()
+            for index, span in enumerate(table.holidays):
+                for day in span.days():
+                    if day.year != year:
+                        raise rule_error((year, "holidays", index), f"{day} is not in {year}")
+                    holidays.add(day)
+            for index, day in enumerate(table.workdays):
+                if day.year != year:
+                    raise rule_error((year, "workdays", index), f"{day} is not in {year}")
+                if day.weekday() < 5:
+                    raise rule_error(
+                        (year, "workdays", index),
+                        f"{day} is a weekday: only a Saturday or Sunday can be a make-up workday",
+                    )
+                if day in holidays:
+                    raise rule_error(
+                        (year, "workdays", index), f"{day} is also listed as a holiday"
+                    )
+        return value
 
 
 class Review(_Model):
@@ -162,13 +255,18 @@ class Pack(_Model):
     criteria: dict[str, Criterion]
     durations: dict[PeriodName, DurationRule]
     report_deadline_days: PositiveInt
+    deadlines: Deadlines
     breach: Breach
     leave: Leave
+    due_process: DueProcess
+    relapse: Relapse
     review: Review
     retention: Retention
     # Optional for packs written before it existed; cn-2016 states it explicitly.
     suspension: Suspension = Suspension(extends_term=True)
     schedules: dict[CategoryName, list[ScheduleEntry]]
+    # Not written in pack.yaml: the loader reads it from holidays.yaml beside it.
+    holidays: HolidayTable = HolidayTable()
 
     @field_validator("criteria")
     @classmethod
@@ -245,9 +343,16 @@ class Pack(_Model):
 __all__ = [
     "Breach",
     "Criterion",
+    "Deadlines",
     "DueKind",
+    "DueProcess",
     "DurationRule",
+    "HolidayRange",
+    "HolidayTable",
+    "HolidayYear",
+    "Leave",
     "Pack",
+    "Relapse",
     "ScheduleEntry",
     "Span",
     "Suspension",

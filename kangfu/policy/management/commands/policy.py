@@ -1,4 +1,4 @@
-"""``manage.py policy``: classify, explain, validate and schedule against a policy pack.
+"""``manage.py policy``: classify, explain, validate, schedule, deadline and breach.
 
 Works without a database. Every user error — bad facts, an unknown pack, a bad argument — ends
 with a one-line message on stderr and exit code 2, never a traceback.
@@ -15,8 +15,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kangfu.policy.breach import BreachFacts, assess, breach_facts_from_json
 from kangfu.policy.choices import Category, MeasureKind
 from kangfu.policy.classify import classify
+from kangfu.policy.deadlines import CONTRACT_KINDS, deadline
 from kangfu.policy.explain import explain
 from kangfu.policy.facts import Facts, FactsError, facts_from_json
 from kangfu.policy.packs import PackError, PackNotFound, get_pack, load_pack
@@ -36,7 +38,10 @@ def _iso_date(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Classify facts, explain a result, validate a pack or list due dates (no database)."
+    help = (
+        "Classify facts, explain a result, validate a pack, list due dates, compute a deadline "
+        "or assess a serious breach (no database)."
+    )
     # Nothing here touches the database or needs the project's checks; keep it standalone.
     requires_system_checks: list[str] = []
 
@@ -69,6 +74,25 @@ class Command(BaseCommand):
             help="aftercare consent is recorded (only matters with --measure none)",
         )
 
+        p = actions.add_parser(
+            "deadline", help="Print the last day of a deadline as JSON (holidays extend it)."
+        )
+        p.add_argument("--pack", required=True)
+        p.add_argument("--kind", required=True, choices=[k.value for k in CONTRACT_KINDS])
+        p.add_argument(
+            "--from",
+            dest="start",
+            required=True,
+            type=_iso_date,
+            metavar="YYYY-MM-DD",
+            help="the day the period runs from (not itself counted)",
+        )
+
+        p = actions.add_parser(
+            "breach", help="Print the art. 20 counts and relapse results of facts as JSON."
+        )
+        self._facts_args(p)
+
     def _facts_args(self, parser: CommandParser) -> None:
         parser.add_argument("--pack", required=True)
         parser.add_argument("--input", default="-", help="facts JSON file (default: stdin)")
@@ -81,6 +105,17 @@ class Command(BaseCommand):
         pack = self._pack(options["pack"])
         if action == "schedule":
             self._schedule(pack, options)
+            return
+        if action == "deadline":
+            try:
+                result = deadline(pack, options["kind"], options["start"])
+            except ValueError as exc:
+                raise CommandError(f"--from: {exc}", returncode=2) from None
+            self.stdout.write(json.dumps(result.as_contract()))
+            return
+        if action == "breach":
+            breach = assess(pack, self._breach_facts(options["input"]))
+            self.stdout.write(json.dumps(breach.as_contract(), ensure_ascii=False))
             return
         result = classify(pack, self._facts(options["input"]))
         if action == "classify":
@@ -98,12 +133,18 @@ class Command(BaseCommand):
             raise CommandError(f"policy pack {pack_id!r} is invalid", returncode=2) from None
 
     def _facts(self, source: str) -> Facts:
+        return self._parse(source, facts_from_json)
+
+    def _breach_facts(self, source: str) -> BreachFacts:
+        return self._parse(source, breach_facts_from_json)
+
+    def _parse(self, source: str, parse: Any) -> Any:
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read facts: {exc}", returncode=2) from None
         try:
-            return facts_from_json(text)
+            return parse(text)
         except FactsError as exc:
             where = f"field {exc.field!r}: " if exc.field else ""
             raise CommandError(f"invalid facts: {where}{exc.message}", returncode=2) from None
