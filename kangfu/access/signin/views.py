@@ -16,7 +16,9 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kangfu.access.audit import AccessContext
 from kangfu.access.scoping import grants_of
+from kangfu.access.services import totp_confirm
 from kangfu.access.signin.forms import TokenForm
 from kangfu.access.signin.policy import second_factor_required
 
@@ -59,8 +61,7 @@ def second_factor(request):
     )
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            totp_confirm(ctx=AccessContext.from_request(request), device=device)
             otp_login(request, device)
             messages.success(request, _("Two-step sign-in is now on for your account."))
             return redirect(_next_url(request))
