@@ -248,6 +248,34 @@ def grant_create(
     )
 
 
+# Administrators the command line may make; more need the four-eyes path on the admin site.
+BOOTSTRAP_ADMINISTRATORS = 2
+
+
+@transaction.atomic
+def administrator_bootstrap(*, account: User, jurisdiction: Jurisdiction) -> Grant:
+    """The server's operator makes one of the first two administrators (``bootstrap_admin``).
+
+    Four eyes needs two administrators before it can work at all; after that, this refuses.
+    The event is recorded with the account itself as actor and "manage.py" as the asker.
+    """
+    if Grant.objects.filter(role=Role.ADMINISTRATOR).count() >= BOOTSTRAP_ADMINISTRATORS:
+        raise ValidationError(
+            _("There are administrators already: a new one is granted on the admin site.")
+        )
+    grant = grant_create(user=account, role=Role.ADMINISTRATOR, jurisdiction=jurisdiction)
+    account = User.objects.get(pk=account.pk)
+    audit_record(
+        ctx=AccessContext.of(account, purpose=AccessPurpose.ADMINISTRATION),
+        action=AuditAction.GRANT,
+        obj=("access.user", str(account.pk), jurisdiction.path),
+        fields=("role",),
+        outside_caseload=False,
+        detail=_grant_detail(grant, by="manage.py"),
+    )
+    return grant
+
+
 def _grant_detail(request: GrantRequest | Grant, *, by: str = "") -> str:
     return account_detail(
         user=request.user.get_username(),

@@ -416,3 +416,78 @@ def test_it_refuses_making_an_account_superuser_in_the_admin(client, admins, per
     )
     account = fresh(personas.worker_a)
     assert not account.is_superuser and not account.is_staff
+
+
+def test_it_audits_an_account_change_made_in_the_admin(client, admins, personas):
+    sign_in(client, admins[0])
+    response = client.post(
+        reverse("admin:access_user_change", args=[personas.worker_a.pk]),
+        {
+            "username": "worker_a",
+            "display_name": "王新",
+            "is_active": "on",
+            "grants-TOTAL_FORMS": "1",
+            "grants-INITIAL_FORMS": "1",
+        },
+    )
+    assert response.status_code == 302
+    assert fresh(personas.worker_a).display_name == "王新"
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, object_type="access.user")
+    assert event.actor_username == "admin_one" and "display_name" in event.fields
+
+
+def test_it_refuses_switching_off_ones_own_account_in_the_admin(client, admins):
+    one, _two = admins
+    sign_in(client, one)
+    response = client.post(
+        reverse("admin:access_user_change", args=[one.pk]),
+        {
+            "username": "admin_one",
+            "grants-TOTAL_FORMS": "1",
+            "grants-INITIAL_FORMS": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "不能停用自己的账号" in response.content.decode()
+    assert fresh(one).is_active
+
+
+def test_it_renders_every_admin_page_without_deleting_or_secrets(client, admins, personas, tree):
+    TOTPDevice.objects.create(user=personas.supervisor, name="phone", confirmed=True)
+    account_reset_request(actor=admins[0], account=personas.worker_a, kind=ResetKind.TOTP)
+    grant_request(actor=admins[0], user=personas.nobody, role=Role.CASEWORKER, jurisdiction=tree.a)
+    sign_in(client, admins[1])
+    index = client.get("/admin/")
+    from django.contrib import admin as django_admin
+
+    for model in list(django_admin.site._registry):
+        info = (model._meta.app_label, model._meta.model_name)
+        listing = client.get(reverse("admin:{}_{}_changelist".format(*info)))
+        assert listing.status_code == 200, info
+        assert "delete_selected" not in listing.content.decode() or model._meta.label == (
+            "axes.AccessAttempt"
+        ), info
+        obj = model._default_manager.first()
+        if obj is not None:
+            change = client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+            assert change.status_code == 200, info
+            assert "otpauth://" not in change.content.decode()
+    assert "auth" not in [m._meta.app_label for m in django_admin.site._registry]
+    assert index.status_code == 200
+
+
+def test_it_lets_the_command_line_make_only_the_first_two_administrators(tree, capsys):
+    from django.core.management import CommandError, call_command
+
+    for name in ("root_one", "root_two", "root_three"):
+        User.objects.create_superuser(username=name, password=PASSWORD)
+    call_command("bootstrap_admin", "root_one", "520000")
+    call_command("bootstrap_admin", "root_two", "520000")
+    with pytest.raises(CommandError):
+        call_command("bootstrap_admin", "root_three", "520000")
+    assert set(
+        Grant.objects.filter(role=Role.ADMINISTRATOR).values_list("user__username", flat=True)
+    ) == {"root_one", "root_two"}
+    assert AuditEvent.objects.filter(action=AuditAction.GRANT).count() == 2
+    with pytest.raises(CommandError, match="code"):
+        call_command("bootstrap_admin", "root_three", "999999")
