@@ -301,11 +301,26 @@ class UserAdmin(BaseUserAdmin):
         (_("Name and e-mail"), {"fields": ("first_name", "last_name", "email")}),
         (
             _("Status"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")},
+            {
+                "fields": (
+                    "is_active",
+                    "second_factor",
+                    "is_staff",
+                    "is_superuser",
+                    "last_login",
+                    "date_joined",
+                )
+            },
         ),
     )
     add_fieldsets = ((None, {"fields": ("username", "display_name", "department")}),)
-    readonly_fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
+    readonly_fields = ["second_factor", "is_staff", "is_superuser", "last_login", "date_joined"]
+
+    @admin.display(description=_("Two-step sign-in"))
+    def second_factor(self, obj) -> str:
+        # Whether it is on, never the device's key or QR code.
+        on = TOTPDevice.objects.devices_for_user(obj, confirmed=True).exists()
+        return gettext("On") if on else gettext("Off")
 
     def has_delete_permission(self, request, obj=None):
         # Deleting would erase grants unaudited; switch the account off instead.
@@ -533,25 +548,9 @@ class AccountResetRequestAdmin(ServiceAdmin):
 # --- third-party registrations ----------------------------------------------------------
 
 # django-otp's own admin shows a device's key and QR code, with which anyone could sign in
-# as the device's owner. This one shows that a device exists, and nothing to copy.
+# as the device's owner. Devices are not on the admin site at all: the account page says
+# whether two-step sign-in is on, and a reset goes through the four-eyes request.
 admin.site.unregister(TOTPDevice)
-
-
-@admin.register(TOTPDevice)
-class TOTPDeviceAdmin(ReadOnlyAdmin):
-    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
-    list_filter = ["confirmed"]
-    search_fields = ["user__username", "user__display_name"]
-    fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
-    readonly_fields = fields
-    actions = ["ask_device_reset"]
-
-    @admin.action(
-        description=_("Ask for a second-factor reset (a second administrator carries it out)")
-    )
-    def ask_device_reset(self, request, queryset):
-        accounts = User.objects.filter(pk__in=queryset.values("user_id"))
-        _ask_reset(request, accounts, ResetKind.TOTP)
 
 
 # Sign-in records are evidence: they may be read, never removed (lock-outs still may be

@@ -37,9 +37,14 @@ class Jurisdiction(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
-    path = models.CharField(max_length=255, unique=True, editable=False)
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
 
     class Meta:
         ordering = ["path"]
@@ -86,7 +91,10 @@ class Department(models.Model):
     """An office of a jurisdiction: the anti-drug office or a partner department."""
 
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="departments"
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="departments",
+        verbose_name=_("jurisdiction"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
     name = models.CharField(_("name"), max_length=100)
@@ -109,7 +117,12 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("department"),
     )
 
     class Meta:
@@ -123,13 +136,25 @@ class User(AbstractUser):
 class Grant(models.Model):
     """A role held over a jurisdiction node; it covers the node's whole subtree."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="grants")
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="grants"
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("account")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("jurisdiction"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grants",
+        verbose_name=_("department"),
+    )
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role grant")
