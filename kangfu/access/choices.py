@@ -64,6 +64,7 @@ class AuditAction(models.TextChoices):
     RESET_REFUSE = "reset_refuse", _("Account reset refused")
     PASSWORD_RESET = "password_reset", _("Password reset")
     TOTP_RESET = "totp_reset", _("Second factor reset")
+    PASSWORD_CHANGE = "password_change", _("Own password changed")
 
 
 class RequestStatus(models.TextChoices):

@@ -124,6 +124,11 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("department"),
     )
+    # Set when a second administrator resets the password: the temporary one is known to
+    # that administrator, so it only opens the password-change page (signin.middleware).
+    must_change_password = models.BooleanField(
+        _("must choose a new password at next sign-in"), default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("staff account")
@@ -436,6 +441,7 @@ ACCOUNT_SENTENCES = {
     AuditAction.RESET_REFUSE: _("Refused the reset of the %(what)s of %(user)s"),
     AuditAction.PASSWORD_RESET: _("Reset the password of %(user)s (asked by %(by)s)"),
     AuditAction.TOTP_RESET: _("Reset the second factor of %(user)s (asked by %(by)s)"),
+    AuditAction.PASSWORD_CHANGE: _("%(user)s chose a new password"),
     (AuditAction.CREATE, "access.user"): _("Created the staff account %(user)s"),
     (AuditAction.UPDATE, "access.user"): _("Changed the staff account %(user)s"),
     (AuditAction.CREATE, "access.jurisdiction"): _("Added the jurisdiction %(place)s"),

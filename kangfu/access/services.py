@@ -540,7 +540,8 @@ def account_reset_approve(
     if request.kind == ResetKind.PASSWORD:
         password = _temporary_password()
         account.set_password(password)
-        account.save(update_fields=["password"])
+        account.must_change_password = True
+        account.save(update_fields=["password", "must_change_password"])
         action = AuditAction.PASSWORD_RESET
     else:
         TOTPDevice.objects.filter(user=account).delete()
@@ -582,6 +583,27 @@ def account_reset_refuse(
         detail=account_detail(user=request.account.get_username(), kind=request.kind),
     )
     return request
+
+
+@transaction.atomic
+def password_change(*, ctx: AccessContext, form) -> User:
+    """The account holder sets a new password (a validated ``PasswordChangeForm``), audited.
+
+    This also lifts the "choose a new password" requirement after a reset.
+    """
+    ctx = _admin_ctx(ctx)
+    account = form.save(commit=False)
+    account.must_change_password = False
+    account.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        ctx=ctx,
+        action=AuditAction.PASSWORD_CHANGE,
+        obj=_account_ref(account),
+        fields=("password",),
+        outside_caseload=False,
+        detail=account_detail(user=account.get_username()),
+    )
+    return account
 
 
 @transaction.atomic

@@ -494,3 +494,25 @@ def test_it_lets_the_command_line_make_only_the_first_two_administrators(tree, c
     assert AuditEvent.objects.filter(action=AuditAction.GRANT).count() == 2
     with pytest.raises(CommandError, match="code"):
         call_command("bootstrap_admin", "root_three", "999999")
+
+
+def test_it_lets_a_temporary_password_open_only_the_password_change(client, admins, personas):
+    one, two = admins
+    reset = account_reset_request(actor=one, account=personas.worker_a, kind=ResetKind.PASSWORD)
+    temporary = account_reset_approve(actor=two, request=reset)
+    signed_in = client.post(
+        reverse("login"), {"username": "worker_a", "password": temporary}, follow=True
+    )
+    assert signed_in.redirect_chain[-1][0] == reverse("access:password-change")
+    assert "您的密码已由两名管理员重置" in signed_in.content.decode()
+    assert client.get(reverse("people:person-list")).url == reverse("access:password-change")
+    new = "a-brand-new-Passw0rd"
+    changed = client.post(
+        reverse("access:password-change"),
+        {"old_password": temporary, "new_password1": new, "new_password2": new},
+    )
+    assert changed.status_code == 302
+    assert client.get(reverse("people:person-list")).status_code == 200
+    account = fresh(personas.worker_a)
+    assert account.check_password(new) and not account.must_change_password
+    assert "worker_a 设置了新密码" in audit_page(client, personas.supervisor)
