@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kangfu.access import services
 from kangfu.access.audit import AccessContext
-from kangfu.access.choices import ResetKind
+from kangfu.access.choices import ResetKind, Role
 from kangfu.access.models import (
     AccountResetRequest,
     Department,
@@ -32,6 +33,7 @@ from kangfu.access.models import (
     Jurisdiction,
     User,
 )
+from kangfu.access.scoping import scope_filter
 
 admin.site.site_header = _("Kangfu administration")
 admin.site.site_title = _("Kangfu administration")
@@ -75,8 +77,27 @@ class ServiceFormMixin:
         return self.request.user if self.request is not None else None
 
 
+def _administered(request, queryset, path_field: str, *, or_unassigned: str = ""):
+    """Rows under the administrator's own nodes; a superuser with no administrator grant
+    sees none. ``or_unassigned`` also keeps accounts that hold no role yet."""
+    condition = scope_filter(request.user, path_field, [Role.ADMINISTRATOR])
+    if condition is None:
+        return queryset.none()
+    if or_unassigned:
+        return queryset.filter(condition | Q(**{or_unassigned: True})).distinct()
+    return queryset.filter(condition)
+
+
 class ServiceAdmin(admin.ModelAdmin):
-    """Deleting is never offered; subclasses decide what may be added or changed."""
+    """Deleting is never offered; subclasses decide what may be added or changed.
+
+    Lists show only what lies under the administrator's grant (``scope_path_field``).
+    """
+
+    scope_path_field = "jurisdiction__path"
+
+    def get_queryset(self, request):
+        return _administered(request, super().get_queryset(request), self.scope_path_field)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -125,6 +146,7 @@ class JurisdictionChangeForm(ServiceFormMixin, forms.ModelForm):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(ServiceAdmin):
+    scope_path_field = "path"
     list_display = ["name", "code", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["name", "code"]
@@ -321,6 +343,14 @@ class UserAdmin(BaseUserAdmin):
         # Whether it is on, never the device's key or QR code.
         on = TOTPDevice.objects.devices_for_user(obj, confirmed=True).exists()
         return gettext("On") if on else gettext("Off")
+
+    def get_queryset(self, request):
+        return _administered(
+            request,
+            super().get_queryset(request),
+            "grants__jurisdiction__path",
+            or_unassigned="grants__isnull",
+        )
 
     def has_delete_permission(self, request, obj=None):
         # Deleting would erase grants unaudited; switch the account off instead.
@@ -521,6 +551,7 @@ def refuse_resets(modeladmin, request, queryset):
 
 @admin.register(AccountResetRequest)
 class AccountResetRequestAdmin(ServiceAdmin):
+    scope_path_field = "account__grants__jurisdiction__path"
     list_display = ["account", "kind", "requested_by", "requested_at", "status", "decided_by"]
     list_filter = ["status", "kind"]
     form = ResetRequestForm
@@ -542,7 +573,12 @@ class AccountResetRequestAdmin(ServiceAdmin):
         obj._state.adding = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("account", "requested_by", "decided_by")
+        queryset = AccountResetRequest.objects.select_related(
+            "account", "requested_by", "decided_by"
+        )
+        return _administered(
+            request, queryset, self.scope_path_field, or_unassigned="account__grants__isnull"
+        )
 
 
 # --- third-party registrations ----------------------------------------------------------

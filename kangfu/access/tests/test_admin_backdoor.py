@@ -160,13 +160,24 @@ def test_it_refuses_a_self_grant_in_the_admin(client, admins, tree):
     )
 
 
-def test_it_offers_no_way_to_add_a_grant_directly_in_the_admin(client, admins, personas):
+def test_it_offers_no_way_to_add_a_grant_directly_in_the_admin(client, admins, personas, tree):
     sign_in(client, admins[0])
     assert client.get(reverse("admin:access_grant_add")).status_code == 403
-    change = client.get(reverse("admin:access_user_change", args=[personas.nobody.pk]))
-    assert 'name="grants-TOTAL_FORMS" value="0"' in change.content.decode() or (
-        "grants-0-role" not in change.content.decode()
+    url = reverse("admin:access_user_change", args=[personas.nobody.pk])
+    assert 'id="grants-empty"' not in client.get(url).content.decode()
+    # A hand-made inline row is ignored, not saved.
+    client.post(
+        url,
+        {
+            "username": "nobody",
+            "is_active": "on",
+            "grants-TOTAL_FORMS": "1",
+            "grants-INITIAL_FORMS": "0",
+            "grants-0-role": Role.SUPERVISOR,
+            "grants-0-jurisdiction": tree.county.pk,
+        },
     )
+    assert not Grant.objects.filter(user=personas.nobody).exists()
 
 
 def test_it_keeps_a_case_reading_grant_pending_until_a_second_admin_approves(
@@ -459,7 +470,7 @@ def test_it_renders_every_admin_page_without_deleting_or_secrets(client, admins,
     TOTPDevice.objects.create(user=personas.supervisor, name="phone", confirmed=True)
     account_reset_request(actor=admins[0], account=personas.worker_a, kind=ResetKind.TOTP)
     grant_request(actor=admins[0], user=personas.nobody, role=Role.CASEWORKER, jurisdiction=tree.a)
-    sign_in(client, admins[1])
+    sign_in(client, personas.admin)  # over the whole nation: every row is in scope
     index = client.get("/admin/")
     from django.contrib import admin as django_admin
 
@@ -516,3 +527,30 @@ def test_it_lets_a_temporary_password_open_only_the_password_change(client, admi
     account = fresh(personas.worker_a)
     assert account.check_password(new) and not account.must_change_password
     assert "worker_a 设置了新密码" in audit_page(client, personas.supervisor)
+
+
+def test_it_shows_an_administrator_of_another_county_nothing_of_ours(
+    client, admins, personas, tree
+):
+    one, _two = admins
+    pending = grant_request(
+        actor=one, user=personas.nobody, role=Role.CASEWORKER, jurisdiction=tree.a
+    )
+    other = make_user("admin_c", Role.ADMINISTRATOR, tree.county_c, is_staff=True)
+    other.is_superuser = True
+    other.save()
+    sign_in(client, other)
+    listing = client.get(reverse("admin:access_grantrequest_changelist")).content.decode()
+    assert "nobody" not in listing
+    change = client.get(reverse("admin:access_grantrequest_change", args=[pending.pk]))
+    assert change.status_code == 302  # the admin's answer for a missing object
+    users = client.get(reverse("admin:access_user_changelist")).content.decode()
+    assert "worker_a" not in users and "admin_c" in users
+    nodes = client.get(reverse("admin:access_jurisdiction_changelist")).content.decode()
+    assert "河口镇" in nodes and "城东街道" not in nodes
+    # Approving through the list is refused as well: the request is not there.
+    client.post(
+        reverse("admin:access_grantrequest_changelist"),
+        {"action": "approve_grants", "_selected_action": [pending.pk]},
+    )
+    assert GrantRequest.objects.get().status == RequestStatus.PENDING
