@@ -53,7 +53,9 @@ def _report(request, error: Exception, label: object = "") -> None:
         text = " ".join(error.messages)
     else:
         text = str(error) or gettext("You may not do this.")
-    messages.error(request, f"{label}：{text}" if label else text)
+    if label:
+        text = gettext("%(what)s: %(error)s") % {"what": label, "error": text}
+    messages.error(request, text)
 
 
 def _form_error(form: forms.Form, error: Exception) -> None:

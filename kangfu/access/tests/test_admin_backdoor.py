@@ -194,11 +194,13 @@ def test_it_keeps_a_case_reading_grant_pending_until_a_second_admin_approves(
     assert pending.status == RequestStatus.PENDING
     assert visible_persons(personas.nobody) == set()
 
-    # The same administrator cannot approve their own request.
-    client.post(
+    # The same administrator cannot approve their own request, and is told why.
+    refused = client.post(
         reverse("admin:access_grantrequest_changelist"),
         {"action": "approve_grants", "_selected_action": [pending.pk]},
+        follow=True,
     )
+    assert "提出申请的管理员不能自行批准" in refused.content.decode()
     assert GrantRequest.objects.get().status == RequestStatus.PENDING
     assert visible_persons(personas.nobody) == set()
 
