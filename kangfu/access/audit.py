@@ -118,6 +118,32 @@ def primary_path(actor: User) -> str:
     return max(paths, key=len) if paths else ""
 
 
+def account_detail(
+    *,
+    user: str = "",
+    role: str = "",
+    place: str = "",
+    by: str = "",
+    kind: str = "",
+) -> str:
+    """The facts of an account-administration event, as compact JSON for ``detail``.
+
+    Staff user names and place names only: these events concern accounts, never a person
+    in the programme. The place is shortened so the whole stays within the column.
+    """
+    facts = {"u": user, "r": role, "p": place, "b": by, "k": kind}
+    facts = {key: value for key, value in facts.items() if value}
+
+    def dump(values):
+        return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+    text = dump(facts)
+    while len(text) > 200 and facts.get("p"):
+        facts["p"] = facts["p"][:-1]
+        text = dump(facts)
+    return text[:200]
+
+
 def canonical(event: AuditEvent) -> bytes:
     """The bytes that are hashed: every column except ``id`` and ``hash``, in one fixed form.
 

@@ -54,6 +54,30 @@ class AuditAction(models.TextChoices):
     BREAK_GLASS = "break_glass", _("Emergency access opened")
     DISCLOSE = "disclose", _("Disclosure recorded")
     REVIEW = "review", _("Emergency access reviewed")
+    # Account administration (docs/access.md, "The admin is not a back door").
+    GRANT_REQUEST = "grant_request", _("Role grant requested")
+    GRANT = "grant", _("Role granted")
+    GRANT_REFUSE = "grant_refuse", _("Role grant refused")
+    REVOKE = "revoke", _("Role revoked")
+    TOTP_ENROL = "totp_enrol", _("Two-step sign-in set up")
+    RESET_REQUEST = "reset_request", _("Account reset requested")
+    RESET_REFUSE = "reset_refuse", _("Account reset refused")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    TOTP_RESET = "totp_reset", _("Second factor reset")
+    PASSWORD_CHANGE = "password_change", _("Own password changed")
+
+
+class RequestStatus(models.TextChoices):
+    """A four-eyes request: made by one administrator, decided by another."""
+
+    PENDING = "pending", _("Waiting for a second administrator")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class ResetKind(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    TOTP = "totp", _("Second factor (authenticator)")
 
 
 class AccessPurpose(models.TextChoices):
@@ -71,6 +95,7 @@ class AccessPurpose(models.TextChoices):
     REGISTRATION = "registration", _("Registration")
     EMERGENCY = "emergency", _("Emergency access")
     SYSTEM = "system", _("System task")
+    ADMINISTRATION = "administration", _("Account administration")
     # The person themself, through the portal (kangfu.portal).
     SELF = "self", _("The person's own access (portal)")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Length
-from django.db.models.lookups import Exact, In
+from django.db.models.lookups import Exact, GreaterThanOrEqual, In
 from django.utils.translation import gettext_lazy as _
 
 from kangfu.access.choices import (
@@ -17,6 +19,8 @@ from kangfu.access.choices import (
     DepartmentKind,
     LegalBasis,
     Level,
+    RequestStatus,
+    ResetKind,
     Role,
 )
 
@@ -33,9 +37,14 @@ class Jurisdiction(models.Model):
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
-    path = models.CharField(max_length=255, unique=True, editable=False)
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
 
     class Meta:
         ordering = ["path"]
@@ -58,6 +67,16 @@ class Jurisdiction(models.Model):
                 condition=Q(level="national", parent__isnull=True)
                 | Q(~Q(level="national"), parent__isnull=False),
             ),
+            # An empty path would be a prefix of every path: a grant on such a node would
+            # open the whole system. The shortest real path is "/100000/" (8 characters).
+            models.CheckConstraint(
+                name="jurisdiction_path_is_rooted",
+                condition=Q(
+                    GreaterThanOrEqual(Length("path"), 8),
+                    path__startswith="/",
+                    path__endswith="/",
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -72,7 +91,10 @@ class Department(models.Model):
     """An office of a jurisdiction: the anti-drug office or a partner department."""
 
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="departments"
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="departments",
+        verbose_name=_("jurisdiction"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=DepartmentKind.choices)
     name = models.CharField(_("name"), max_length=100)
@@ -95,7 +117,17 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="staff"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("department"),
+    )
+    # Set when a second administrator resets the password: the temporary one is known to
+    # that administrator, so it only opens the password-change page (signin.middleware).
+    must_change_password = models.BooleanField(
+        _("must choose a new password at next sign-in"), default=False, editable=False
     )
 
     class Meta:
@@ -109,13 +141,25 @@ class User(AbstractUser):
 class Grant(models.Model):
     """A role held over a jurisdiction node; it covers the node's whole subtree."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="grants")
-    department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="grants"
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("account")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("jurisdiction"),
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grants",
+        verbose_name=_("department"),
+    )
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role grant")
@@ -133,6 +177,124 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.jurisdiction}"
+
+
+class GrantRequest(models.Model):
+    """An administrator's request to give ``user`` a role; a *second* administrator decides.
+
+    A request gives no access at all: only an approved request becomes a ``Grant`` row, and
+    scoping reads ``Grant`` only. Nobody asks for a role for themselves, and the one who
+    asked does not approve (database constraints back the services here).
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="grant_requests", verbose_name=_("account")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="+", verbose_name=_("jurisdiction")
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("role grant request")
+        verbose_name_plural = _("role grant requests")
+        constraints = [
+            models.CheckConstraint(
+                name="grant_request_not_for_self", condition=~Q(requested_by=F("user"))
+            ),
+            models.CheckConstraint(
+                name="grant_request_four_eyes",
+                condition=Q(decided_by__isnull=True)
+                | Q(status="refused")
+                | (~Q(decided_by=F("requested_by")) & ~Q(decided_by=F("user"))),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "jurisdiction"],
+                condition=Q(status="pending"),
+                name="grant_request_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.jurisdiction}"
+
+
+class AccountResetRequest(models.Model):
+    """A password or second-factor reset of another staff account: four eyes, like grants.
+
+    Whoever resets an account could sign in as it, so one administrator asks, a second one
+    (neither the asker nor the account's holder) carries it out.
+    """
+
+    account = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="reset_requests", verbose_name=_("account")
+    )
+    kind = models.CharField(_("what to reset"), max_length=10, choices=ResetKind.choices)
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("account reset request")
+        verbose_name_plural = _("account reset requests")
+        constraints = [
+            models.CheckConstraint(
+                name="reset_request_not_for_self", condition=~Q(requested_by=F("account"))
+            ),
+            models.CheckConstraint(
+                name="reset_request_four_eyes",
+                condition=Q(decided_by__isnull=True)
+                | Q(status="refused")
+                | (~Q(decided_by=F("requested_by")) & ~Q(decided_by=F("account"))),
+            ),
+            models.UniqueConstraint(
+                fields=["account", "kind"],
+                condition=Q(status="pending"),
+                name="reset_request_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.get_kind_display()}"
 
 
 class AppendOnlyError(Exception):
@@ -229,6 +391,31 @@ class AuditEvent(models.Model):
         """True when the person themself acted, through the portal (no staff account)."""
         return self.actor_id is None and self.actor_username.startswith("portal:")
 
+    def sentence(self) -> str:
+        """An account-administration event as one readable sentence; "" for other events.
+
+        ``detail`` holds the facts as compact JSON (kangfu.access.audit.account_detail):
+        the account's user name, the role code, the place, who asked, what was reset.
+        """
+        template = ACCOUNT_SENTENCES.get(self.action) or ACCOUNT_SENTENCES.get(
+            (self.action, self.object_type)
+        )
+        if template is None:
+            return ""
+        try:
+            facts = json.loads(self.detail) if self.detail else {}
+        except ValueError:
+            facts = {}
+        if not isinstance(facts, dict):
+            facts = {}
+        return str(template) % {
+            "user": facts.get("u", "?"),
+            "role": dict(Role.choices).get(facts.get("r"), facts.get("r", "?")),
+            "place": facts.get("p", "?"),
+            "by": facts.get("b", "?"),
+            "what": dict(ResetKind.choices).get(facts.get("k"), facts.get("k", "?")),
+        }
+
     def grant_labels(self) -> list[tuple[str, str]]:
         """(role label, place name) pairs from the snapshot "role@place (code); …"."""
         labels = dict(Role.choices)
@@ -237,6 +424,30 @@ class AuditEvent(models.Model):
             role, _sep, place = part.partition("@")
             pairs.append((str(labels.get(role, role)), place.rsplit(" (", 1)[0]))
         return pairs
+
+
+# Sentences for account-administration events, keyed by action (or action and object type).
+ACCOUNT_SENTENCES = {
+    AuditAction.GRANT_REQUEST: _("Asked for %(user)s to be given the role %(role)s over %(place)s"),
+    AuditAction.GRANT: _(
+        "Approved: %(user)s now holds the role %(role)s over %(place)s (asked by %(by)s)"
+    ),
+    AuditAction.GRANT_REFUSE: _(
+        "Refused the request for %(user)s to hold the role %(role)s over %(place)s"
+    ),
+    AuditAction.REVOKE: _("Took the role %(role)s over %(place)s away from %(user)s"),
+    AuditAction.TOTP_ENROL: _("Set up two-step sign-in for the account %(user)s"),
+    AuditAction.RESET_REQUEST: _("Asked for a reset of the %(what)s of %(user)s"),
+    AuditAction.RESET_REFUSE: _("Refused the reset of the %(what)s of %(user)s"),
+    AuditAction.PASSWORD_RESET: _("Reset the password of %(user)s (asked by %(by)s)"),
+    AuditAction.TOTP_RESET: _("Reset the second factor of %(user)s (asked by %(by)s)"),
+    AuditAction.PASSWORD_CHANGE: _("%(user)s chose a new password"),
+    (AuditAction.CREATE, "access.user"): _("Created the staff account %(user)s"),
+    (AuditAction.UPDATE, "access.user"): _("Changed the staff account %(user)s"),
+    (AuditAction.CREATE, "access.jurisdiction"): _("Added the jurisdiction %(place)s"),
+    (AuditAction.UPDATE, "access.jurisdiction"): _("Renamed the jurisdiction to %(place)s"),
+    (AuditAction.CREATE, "access.department"): _("Added the department %(place)s"),
+}
 
 
 class AuditReview(models.Model):

@@ -15,8 +15,13 @@ from kangfu.access.signin.policy import needs_second_factor
 OPEN_PREFIXES = ("/login/", "/logout/", "/account/2fa/", "/static/", "/i18n/")
 
 
+# What a temporary password (after a reset by two administrators) opens: choosing a new one.
+PASSWORD_CHANGE_PREFIXES = ("/account/password/",)
+
+
 class SecondFactorMiddleware:
-    """Keeps a password-only session away from everything until TOTP is passed."""
+    """Keeps a password-only session away from everything until TOTP is passed, and a
+    temporary password away from everything but the password-change page."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -24,6 +29,17 @@ class SecondFactorMiddleware:
     def __call__(self, request):
         if not request.path.startswith(OPEN_PREFIXES) and needs_second_factor(request):
             url = f"{reverse('access:2fa')}?{urlencode({'next': request.get_full_path()})}"
+            if request.headers.get("HX-Request"):
+                return HttpResponseClientRedirect(url)
+            return HttpResponseRedirect(url)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(OPEN_PREFIXES + PASSWORD_CHANGE_PREFIXES)
+        ):
+            url = reverse("access:password-change")
             if request.headers.get("HX-Request"):
                 return HttpResponseClientRedirect(url)
             return HttpResponseRedirect(url)

@@ -9,7 +9,7 @@ urlpatterns = [
     path("2fa/", views.second_factor, name="2fa"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
+        views.PasswordChangeView.as_view(
             template_name="access/signin/password_change.html",
             success_url=reverse_lazy("access:password-done"),
         ),

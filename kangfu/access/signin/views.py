@@ -8,7 +8,10 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -16,7 +19,9 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kangfu.access.audit import AccessContext
 from kangfu.access.scoping import grants_of
+from kangfu.access.services import password_change, totp_confirm
 from kangfu.access.signin.forms import TokenForm
 from kangfu.access.signin.policy import second_factor_required
 
@@ -59,8 +64,7 @@ def second_factor(request):
     )
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
+            totp_confirm(ctx=AccessContext.from_request(request), device=device)
             otp_login(request, device)
             messages.success(request, _("Two-step sign-in is now on for your account."))
             return redirect(_next_url(request))
@@ -92,3 +96,12 @@ def account(request):
             "required": second_factor_required(request.user),
         },
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """The account holder's own password change, through the audited service."""
+
+    def form_valid(self, form):
+        password_change(ctx=AccessContext.from_request(self.request), form=form)
+        update_session_auth_hash(self.request, form.user)
+        return HttpResponseRedirect(self.get_success_url())
