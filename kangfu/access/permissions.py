@@ -30,6 +30,9 @@ class Action:
     CASE_VIEW = "case.view"  # cases, measures, timeline, the schedule of a case
     CASE_WORK = "case.work"  # measures, agreements, leave, absences, tests, transfers
     CASE_KEEP_SEALED = "case.keep_sealed"  # sealed records: legal holds, identity purge
+    # confirm or reject a proposed refusal, serious breach or relapse (never one whose facts
+    # the officer entered: cases.services.findings.may_decide adds that rule)
+    FINDING_DECIDE = "finding.decide"
     RISK_ASSESS = "risk.assess"  # start and answer assessments, answer review requests
     RISK_APPROVE = "risk.approve"  # approve or return another person's assessment
     DIRECTORY_MANAGE = "directory.manage"  # the support-service directory
@@ -49,6 +52,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.CASE_VIEW: frozenset({CASEWORKER, OFFICER, SUPERVISOR}),
     Action.CASE_WORK: frozenset({CASEWORKER, OFFICER}),
     Action.CASE_KEEP_SEALED: frozenset({R.RECORDS_OFFICER}),
+    Action.FINDING_DECIDE: frozenset({OFFICER}),
     Action.RISK_ASSESS: frozenset({CASEWORKER, OFFICER, SUPERVISOR}),
     Action.RISK_APPROVE: frozenset({OFFICER, SUPERVISOR}),
     Action.DIRECTORY_MANAGE: frozenset({OFFICER, SUPERVISOR}),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kangfu.core.dates import add_months
 from kangfu.policy import engine
 from kangfu.policy.choices import DueKind
+from kangfu.policy.packs import get_pack
 from kangfu.policy.schema import Pack
 
 # The agreement lists the due dates of its first year; the frequencies cover the rest.
@@ -46,6 +47,9 @@ def agreement_content(pack: Pack, measure, category: engine.Category) -> dict:
         "schedule": [{"kind": e.kind, "every_months": e.every_months} for e in entries],
         "dues": [[d.on.isoformat(), d.kind.value] for d in dues],
         "leave_days": pack.leave.written_report_from_days,
+        # report (national, art. 19(3)): the written report is the duty; approval: local rule.
+        "leave_mode": pack.leave.mode,
+        "explanation_days": pack.due_process.explanation_days,
         "breach": pack.breach.model_dump(),
     }
 
@@ -87,3 +91,26 @@ def agreement_pdf(agreement, *, person, township, portal_code: str | None = None
 
     html = agreement_html(agreement, person=person, township=township, portal_code=portal_code)
     return HTML(string=html).write_pdf()
+
+
+def finding_notice_html(finding, *, person, township) -> str:
+    """The notice of a proposed finding (告知书): what is proposed, on which facts, that the
+    person may explain (陈述、申辩) and until when, and who decides. Always in Chinese."""
+    pack = get_pack(finding.case.pack_id)
+    with translation.override("zh-hans"):
+        return render_to_string(
+            "cases/finding_notice_pdf.html",
+            {
+                "finding": finding,
+                "person": person,
+                "township": township,
+                "explanation_days": pack.due_process.explanation_days,
+                "today": timezone.localdate(),
+            },
+        )
+
+
+def finding_notice_pdf(finding, *, person, township) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=finding_notice_html(finding, person=person, township=township)).write_pdf()

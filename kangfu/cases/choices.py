@@ -71,8 +71,22 @@ class FindingKind(models.TextChoices):
     RELAPSE = "relapse", _("Drug use during the measure (confirmed positive test)")
 
 
-# Findings that make criterion H1 hold; each is recorded at most once per measure.
+# Findings that make criterion H1 hold (once confirmed); at most one standing per measure.
 H1_FINDINGS = (FindingKind.REFUSAL, FindingKind.SERIOUS_BREACH)
+
+
+class FindingState(models.TextChoices):
+    """Kangfu only ever *proposes* a finding; an officer other than the one who entered its
+    facts confirms or rejects it after the person was told and could explain (陈述、申辩)."""
+
+    PROPOSED = "proposed", _("Proposed, awaiting decision")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn (entered by mistake)")
+
+
+# A proposed or confirmed finding stands; a rejected or withdrawn one counts for nothing.
+STANDING_FINDING_STATES = (FindingState.PROPOSED, FindingState.CONFIRMED)
 
 
 class EventKind(models.TextChoices):
@@ -89,11 +103,20 @@ class EventKind(models.TextChoices):
     LEAVE_REQUESTED = "leave_requested", _("Leave report received")
     LEAVE_DECIDED = "leave_decided", _("Leave report decided")
     ABSENCE = "absence", _("Unauthorised absence recorded")
-    BREACH = "breach", _("Serious breach found")
+    BREACH = "breach", _("Serious breach proposed")
+    FINDING_PROPOSED = "finding_proposed", _("Finding proposed")
+    FINDING_NOTIFIED = "finding_notified", _("Person told of a proposed finding")
+    FINDING_EXPLAINED = "finding_explained", _("Explanation recorded")
+    FINDING_DECIDED = "finding_decided", _("Finding decided")
+    FINDING_WITHDRAWN = "finding_withdrawn", _("Finding withdrawn")
+    ABSENCE_WITHDRAWN = "absence_withdrawn", _("Absence withdrawn")
+    VIOLATION_WITHDRAWN = "violation_withdrawn", _("Evaded or refused test withdrawn")
+    POLICE_CORRECTION = "police_correction", _("Public security told of a correction")
     POLICE_REPORT = "police_report", _("Reported to public security")
     TRANSFER_PROPOSED = "transfer_proposed", _("Transfer proposed")
     TRANSFER_ACCEPTED = "transfer_accepted", _("Transfer accepted")
     TRANSFER_DECLINED = "transfer_declined", _("Transfer declined")
+    TRANSFER_REPORTED = "transfer_reported", _("Reported at the new township")
     CLOSED = "closed", _("Case closed")
     SEALED = "sealed", _("Case sealed")
     HOLD_PLACED = "hold_placed", _("Legal hold placed")

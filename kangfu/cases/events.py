@@ -48,7 +48,18 @@ class LeaveApproved(Event):
 
 @dataclass(frozen=True)
 class FindingConfirmed(Event):
-    """A refusal, serious breach or relapse stands on the record (evidence for H1)."""
+    """An officer confirmed a proposed refusal, serious breach or relapse: it stands on the
+    record (evidence for H1; reported to public security under art. 21)."""
+
+    case: Case
+    finding: Finding
+    on: dt.date
+    ctx: AccessContext
+
+
+@dataclass(frozen=True)
+class FindingWithdrawn(Event):
+    """A confirmed finding was withdrawn as a wrong entry: it no longer counts (H1)."""
 
     case: Case
     finding: Finding

@@ -57,10 +57,23 @@ class DecisionForm(forms.Form):
         label=_("Term in months"),
         required=False,
         min_value=1,
+        max_value=36,
+        help_text=_("For community recovery: required, as the decision sets it."),
+    )
+    credited_days = forms.IntegerField(
+        label=_("Days already served in compulsory isolation"),
+        required=False,
+        min_value=0,
+        max_value=1098,
         help_text=_(
-            "For community recovery, as the decision sets it. Leave empty for the default."
+            "Only for a conversion from medical leave during compulsory isolation to "
+            "community treatment (Drug Rehabilitation Regulations art. 31): these days count "
+            "towards the term."
         ),
     )
+
+    def clean_credited_days(self):
+        return self.cleaned_data.get("credited_days") or 0
 
     def clean(self):
         data = super().clean()
@@ -156,9 +169,61 @@ class DecideForm(forms.Form):
 
 
 class AbsenceForm(forms.Form):
-    first_day = DateField(label=_("First day away"))
-    last_day = DateField(label=_("Last day away"))
+    first_day = DateField(
+        label=_("Left the county on"),
+        help_text=_(
+            "Only time away of 3 days or more without a written report counts as leaving "
+            "without permission; the day of leaving is not counted."
+        ),
+    )
+    last_day = DateField(label=_("Came back on"))
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why it is withdrawn"),
+        max_length=300,
+        help_text=_("Nothing is deleted: the history shows what was withdrawn, by whom and why."),
+    )
+
+
+class NoticeForm(forms.Form):
+    notified_on = DateField(
+        label=_("Notice given to the person on"),
+        help_text=_("From this day the person may explain for the period the rules set."),
+    )
+
+
+class ExplanationForm(forms.Form):
+    text = forms.CharField(
+        label=_("The person's explanation (statement and defence)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    explained_on = DateField(label=_("Given on"))
+
+
+class FindingDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("confirm", _("Confirm the finding")), ("reject", _("Reject the finding"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason for the decision"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    decided_on = DateField(label=_("Decided on"))
+
+
+class CorrectionForm(forms.Form):
+    told_on = DateField(label=_("Public security told on"))
+
+
+class TransferReportForm(forms.Form):
+    reported_on = DateField(label=_("Reported at the new township on"))
 
 
 class FindingReportForm(forms.Form):

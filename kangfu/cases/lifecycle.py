@@ -14,7 +14,10 @@
 * refuse: only after the deadline has passed without a report (视为拒绝接受社区戒毒);
 * suspend / resume (art. 24): detained or arrested → 中止; released → continues;
 * terminate (art. 24): imprisonment or a compulsory educational measure (强制隔离戒毒);
-* end (art. 23): on or after the measure's last day.
+* end (art. 23): on or after the measure's last day;
+* refuse is only ever *proposed* by the caseworker: the measure becomes refused when a
+  township officer confirms the proposal (cases.services.findings); a confirmed refusal
+  withdrawn as a wrong entry reopens it (internal transition, no button).
 
 Services ask ``require(measure, Transition.X)`` before doing anything; nothing else in
 Kangfu compares measure states to decide what may happen.
@@ -38,6 +41,8 @@ class Transition(StrEnum):
     RESUME = "resume"
     TERMINATE = "terminate"
     END = "end"
+    # Internal, never a button: a confirmed refusal withdrawn as a wrong entry.
+    REOPEN = "reopen"
 
 
 S = MeasureState
@@ -48,7 +53,10 @@ TRANSITIONS: dict[Transition, tuple[frozenset[MeasureState], MeasureState]] = {
     Transition.RESUME: (frozenset({S.SUSPENDED}), S.ACTIVE),
     Transition.TERMINATE: (frozenset({S.AWAITING_REPORT, S.ACTIVE, S.SUSPENDED}), S.TERMINATED),
     Transition.END: (frozenset({S.ACTIVE}), S.ENDED),
+    Transition.REOPEN: (frozenset({S.REFUSED}), S.AWAITING_REPORT),
 }
+# Taken by a service as the consequence of another act, not offered on the case page.
+INTERNAL = frozenset({Transition.REOPEN})
 FINAL_STATES = frozenset({S.ENDED, S.TERMINATED, S.REFUSED})
 
 
@@ -63,7 +71,7 @@ def target(transition: Transition) -> MeasureState:
 
 def available(state: str) -> list[Transition]:
     """Transitions a measure in ``state`` may take, in table order (for the case page)."""
-    return [t for t in Transition if allowed(state, t)]
+    return [t for t in Transition if t not in INTERNAL and allowed(state, t)]
 
 
 def require(measure, transition: Transition) -> MeasureState:
@@ -88,4 +96,5 @@ TRANSITION_VERBS = {
     Transition.RESUME: gettext_lazy("resumed"),
     Transition.TERMINATE: gettext_lazy("terminated"),
     Transition.END: gettext_lazy("ended"),
+    Transition.REOPEN: gettext_lazy("reopened"),
 }

@@ -25,6 +25,7 @@ from kangfu.cases.choices import (
     EventKind,
     ExternalKind,
     FindingKind,
+    FindingState,
     LeaveState,
     MeasureKind,
     MeasureState,
@@ -104,6 +105,11 @@ class Case(models.Model):
     # The person's approved risk category, written by the risk app when it approves an
     # assessment; blank before the first approval. Read it through
     # cases.selectors.category_of, which adds the fallback and the M1 floor.
+    # After the last measure ends the case closes, but the person stays on the caseworker's
+    # list until the reassessment (the downgrade) is decided; the risk approval clears it.
+    awaiting_reassessment = models.BooleanField(default=False)
+    # A transfer asks for a new agreement at the new township from the day it was accepted.
+    agreement_needed_from = models.DateField(null=True, blank=True)
     approved_category = models.CharField(
         _("approved risk category"),
         max_length=10,
@@ -176,6 +182,12 @@ class Measure(models.Model):
     decided_on = models.DateField(_("decision date"))
     received_on = models.DateField(_("decision received on"))
     report_due_on = models.DateField(_("report due by"))
+    # False when the holiday table does not cover the deadline's year: then it was computed
+    # without a holiday extension and the page says to check it by hand.
+    report_due_calendar_covered = models.BooleanField(default=True)
+    # 戒毒条例 art. 31: time already served in compulsory isolation before a conversion to
+    # community treatment counts towards the term.
+    credited_days = models.PositiveIntegerField(_("days credited from isolation"), default=0)
     # The length the decision sets (社区康复); null means the pack's default (社区戒毒: fixed).
     term_months = models.PositiveSmallIntegerField(_("term in months"), null=True, blank=True)
     reported_on = models.DateField(_("reported on"), null=True, blank=True)
@@ -361,6 +373,12 @@ class UnauthorisedAbsence(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Entered by mistake: kept for the history, counted for nothing.
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
 
     objects = CaseChildQuerySet.as_manager()
 
@@ -377,17 +395,53 @@ class UnauthorisedAbsence(models.Model):
     def __str__(self) -> str:
         return f"Absence {self.first_day}–{self.last_day}"
 
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_on is not None
+
 
 class Finding(models.Model):
-    """A refusal or serious breach: evidence for criterion H1, and a duty to report it to
-    public security (戒毒条例 art. 21). Until ``disclosure`` is set it is on the
-    caseworker's worklist as a reminder."""
+    """A refusal, serious breach or relapse. Kangfu only *proposes* one, with the facts that
+    ground it; the person is told and may explain (陈述、申辩); an officer other than anyone
+    who entered those facts confirms or rejects it with a reason. Only a confirmed finding is
+    evidence for H1 and raises the duty to report it to public security (戒毒条例 art. 21).
+    Nothing is deleted: a wrong entry is withdrawn with a reason."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="findings")
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="findings")
     kind = models.CharField(_("kind"), max_length=20, choices=FindingKind.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=FindingState.choices, default=FindingState.PROPOSED
+    )
     found_on = models.DateField(_("found on"))
     grounds = models.TextField(_("grounds"))
+    # Staff who entered the facts it rests on (absences, missed tests, results): none of
+    # them may decide it (ids, kept as a list so a later entry can join them).
+    facts_by = models.JSONField(default=list, blank=True)
+    # A hair result shows use up to months before sampling: when that window reaches back
+    # before the measure, the officer must decide when the use took place.
+    window_from = models.DateField(_("detection window from"), null=True, blank=True)
+    needs_time_decision = models.BooleanField(default=False)
+    # The person was told (a notice handed over or sent) and may explain until this day.
+    notified_on = models.DateField(_("person told on"), null=True, blank=True)
+    explanation_due_on = models.DateField(_("explanation possible until"), null=True, blank=True)
+    explanation = models.TextField(_("the person's explanation"), blank=True)
+    explained_on = models.DateField(_("explained on"), null=True, blank=True)
+    explained_by_person = models.BooleanField(default=False)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
+    # A finding withdrawn after it went to public security: they must be told (art. 21).
+    correction_reported_on = models.DateField(
+        _("public security told of the correction on"), null=True, blank=True
+    )
     disclosure = models.OneToOneField(
         Disclosure, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -404,9 +458,11 @@ class Finding(models.Model):
         verbose_name_plural = _("findings")
         constraints = [
             # A relapse may happen more than once in a measure; each is its own finding.
+            # A rejected or withdrawn one does not stand, so a new proposal may follow it.
             models.UniqueConstraint(
                 fields=["measure", "kind"],
-                condition=Q(kind__in=["refusal", "serious_breach"]),
+                condition=Q(kind__in=["refusal", "serious_breach"])
+                & Q(state__in=["proposed", "confirmed"]),
                 name="finding_once_per_measure",
             ),
             models.CheckConstraint(
@@ -414,10 +470,32 @@ class Finding(models.Model):
                 condition=Q(reported_on__isnull=True, disclosure__isnull=True)
                 | Q(reported_on__isnull=False, disclosure__isnull=False),
             ),
+            # Only a confirmed finding goes to public security (it may be withdrawn later).
+            models.CheckConstraint(
+                name="finding_reported_only_when_confirmed",
+                condition=Q(reported_on__isnull=True) | Q(state__in=["confirmed", "withdrawn"]),
+            ),
+            models.CheckConstraint(
+                name="finding_state_valid",
+                condition=Q(state__in=["proposed", "confirmed", "rejected", "withdrawn"]),
+            ),
+            # A decision names who took it.
+            models.CheckConstraint(
+                name="finding_decision_has_officer",
+                condition=Q(state__in=["proposed", "withdrawn"]) | Q(decided_by__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.found_on}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.state == FindingState.CONFIRMED
+
+    @property
+    def is_proposed(self) -> bool:
+        return self.state == FindingState.PROPOSED
 
 
 class TransferQuerySet(models.QuerySet):
@@ -462,6 +540,9 @@ class Transfer(models.Model):
     )
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
+    # 戒毒条例 art. 22: the person reports to the new township within 15 days of acceptance.
+    report_due_on = models.DateField(_("report at the new township due by"), null=True, blank=True)
+    reported_on = models.DateField(_("reported at the new township on"), null=True, blank=True)
 
     objects = TransferQuerySet.as_manager()
 

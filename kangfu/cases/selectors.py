@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kangfu.cases.choices import H1_FINDINGS, LIVE_STATES, LeaveState, TransferState
+from kangfu.cases.choices import H1_FINDINGS, LIVE_STATES, FindingState, LeaveState, TransferState
 from kangfu.cases.models import (
     Case,
     CaseEvent,
@@ -25,8 +25,9 @@ from kangfu.policy.packs import get_pack
 from kangfu.policy.schema import Pack
 
 # Filled by the schedule app, which holds tests and appointments (kangfu.web.reactions).
-# The tests evaded or refused under a measure (戒毒条例 art. 20):
-TEST_REFUSALS: Slot = Slot("cases.test_refusals", default=lambda measure: 0)
+# The tests planned under a measure with their outcome (戒毒条例 art. 20): a list of
+# (due day, "done" | "excused" | "evaded" | "refused", id of who recorded it or None):
+TEST_FACTS: Slot = Slot("cases.test_facts", default=lambda measure: [])
 # The tests and visits actually booked from ``first`` to ``last`` (what the plan says now):
 BOOKED_BETWEEN: Slot = Slot("cases.booked_between", default=lambda case, first, last: ())
 
@@ -45,21 +46,74 @@ def last_measure_day(case: Case) -> dt.date | None:
     return max(days) if days else None
 
 
+def sealing_from(case: Case) -> dt.date | None:
+    """The day the clean years towards sealing count from: the later of the last measure's
+    last day and the release from compulsory isolation or prison (an external period)."""
+    days = [d for d in [last_measure_day(case)] if d]
+    days += [p.ends_on for p in case.external_periods.all() if p.ends_on]
+    return max(days) if days else None
+
+
 def sealing_due(case: Case) -> dt.date | None:
-    last = last_measure_day(case)
+    """The first day the case may be sealed (戒断三年未复吸); None while an external period
+    (isolation, prison) is still open or before any measure ended."""
+    if case.external_periods.filter(ends_on=None).exists():
+        return None
+    last = sealing_from(case)
     return engine.sealing_due_on(pack_of(case), last) if last else None
 
 
-def breach_assess(measure: Measure) -> engine.BreachAssessment:
-    """戒毒条例 art. 20 on the measure's record: refused or missed tests, unauthorised
-    departures and the distinct days away."""
-    periods = [(a.first_day, a.last_day) for a in measure.absences.all()]
-    return engine.serious_breach(
-        pack_of(measure),
-        test_refusals=TEST_REFUSALS(measure),
-        unauthorised_departures=len(periods),
-        days_absent=engine.days_absent(periods),
+# What a leave report's state means for the reporting duty (policy.breach.LeaveStatus).
+_LEAVE_STATUS = {
+    LeaveState.PENDING: engine.LeaveStatus.REPORTED,
+    LeaveState.APPROVED: engine.LeaveStatus.APPROVED,
+    LeaveState.REFUSED: engine.LeaveStatus.REFUSED,
+}
+
+
+@dataclass(frozen=True)
+class BreachFactsOnRecord:
+    facts: engine.BreachFacts
+    # Who entered each absence and each test fact (same order as in ``facts``).
+    absence_by: tuple[int, ...]
+    test_by: tuple[int | None, ...]
+
+
+def breach_facts(measure: Measure, *, as_of: dt.date | None = None) -> BreachFactsOnRecord:
+    """The measure's record as the art. 20 rules read it (policy.breach): its leave reports
+    made before the trip, its absences and its test outcomes, withdrawn entries left out."""
+    as_of = as_of or timezone.localdate()
+    leaves = tuple(
+        engine.LeaveSpan(leave.leaves_on, leave.returns_on, _LEAVE_STATUS[leave.state])
+        for leave in measure.leave_requests.all()
+        # A report written after the person had left does not meet the duty for that trip.
+        if leave.submitted_on <= leave.leaves_on
     )
+    absences = [a for a in measure.absences.filter(withdrawn_on=None) if a.last_day <= as_of]
+    tests = [t for t in TEST_FACTS(measure) if t[0] <= as_of]
+    facts = engine.BreachFacts(
+        as_of=as_of,
+        measure=engine.MeasureSpan(
+            engine.MeasureKind(measure.kind),
+            measure.starts_on,
+            max(measure.ends_on, measure.starts_on),
+        ),
+        leaves=leaves,
+        absences=tuple(engine.Absence(a.first_day, a.last_day) for a in absences),
+        tests=tuple(
+            engine.DrugTestFact(due, engine.DrugTestOutcome(outcome)) for due, outcome, _ in tests
+        ),
+    )
+    return BreachFactsOnRecord(
+        facts, tuple(a.recorded_by_id for a in absences), tuple(by for _, _, by in tests)
+    )
+
+
+def breach_assess(measure: Measure, *, as_of: dt.date | None = None) -> engine.BreachResult:
+    """戒毒条例 art. 20 on the measure's record (policy.breach.assess, the one implementation
+    behind `policy breach` too): departures of 3 days or more without the written report,
+    the days away they add up to, and tests evaded or refused. It only ever proposes."""
+    return engine.assess(pack_of(measure), breach_facts(measure, as_of=as_of).facts)
 
 
 def case_get(*, user, public_id: Any) -> Case:
@@ -87,7 +141,12 @@ def caseload(*, user, mine: bool = False, state: str = "open") -> QuerySet[Case]
         .prefetch_related(Prefetch("measures", queryset=live, to_attr="live_measures"))
         .annotate(
             unreported_findings=Count(
-                "findings", filter=Q(findings__reported_on=None), distinct=True
+                "findings",
+                filter=Q(findings__reported_on=None, findings__state=FindingState.CONFIRMED),
+                distinct=True,
+            ),
+            proposed_findings=Count(
+                "findings", filter=Q(findings__state=FindingState.PROPOSED), distinct=True
             ),
             pending_leave=Count(
                 "leave_requests",
@@ -100,7 +159,10 @@ def caseload(*, user, mine: bool = False, state: str = "open") -> QuerySet[Case]
         )
         .order_by("-opened_on", "-id")
     )
-    if state:
+    if state == "open":
+        # A closed case stays on the list until its reassessment (the downgrade) is decided.
+        qs = qs.filter(Q(state="open") | Q(state="closed", awaiting_reassessment=True))
+    elif state:
         qs = qs.filter(state=state)
     if mine:
         qs = qs.filter(caseworker=user)
@@ -124,7 +186,7 @@ def category_of(case: Case | None) -> engine.Category | None:
         category = engine.Category(case.approved_category)
     elif measure is None:
         return None
-    elif measure.findings.filter(kind__in=H1_FINDINGS).exists():
+    elif measure.findings.filter(kind__in=H1_FINDINGS, state=FindingState.CONFIRMED).exists():
         category = engine.Category.HIGH
     else:
         category = engine.Category.MEDIUM
@@ -167,11 +229,15 @@ def sealed_persons() -> Q:
 
 def open_findings(*, user) -> QuerySet[Finding]:
     """Refusals and serious breaches not yet reported to public security (art. 21)."""
-    return Finding.objects.visible_to(user).filter(reported_on=None).select_related("case")
+    return (
+        Finding.objects.visible_to(user)
+        .filter(state=FindingState.CONFIRMED, reported_on=None)
+        .select_related("case")
+    )
 
 
 def is_h1(case: Case) -> bool:
-    return case.findings.filter(kind__in=H1_FINDINGS).exists()
+    return case.findings.filter(kind__in=H1_FINDINGS, state=FindingState.CONFIRMED).exists()
 
 
 def today() -> dt.date:

@@ -29,10 +29,11 @@ from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AccessPurpose, AuditAction, Role
 from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with, has_role
 from kangfu.cases import forms, lifecycle, selectors, services
-from kangfu.cases.agreements import agreement_pdf
+from kangfu.cases.agreements import agreement_pdf, finding_notice_pdf
 from kangfu.cases.audit import case_read_audit, caseload_search_audit
 from kangfu.cases.choices import LeaveState, MeasureState, TransferState
 from kangfu.cases.models import Case
+from kangfu.cases.services.findings import may_decide
 from kangfu.people.selectors import person_get
 
 PAGE_SIZE = 25
@@ -157,6 +158,7 @@ def case_detail(request, public_id):
         for leave in case.leave_requests.select_related("measure")
     ]
     writer = services.can_write(request.user, case.township) and case.is_open
+    findings = list(case.findings.select_related("decided_by", "withdrawn_by"))
     sealing_due = selectors.sealing_due(case)
     return render(
         request,
@@ -174,7 +176,8 @@ def case_detail(request, public_id):
             "leaves": leaves,
             "absences": list(case.absences.all()),
             "breach": selectors.breach_assess(live) if live and live.starts_on else None,
-            "findings": list(case.findings.all()),
+            "findings": findings,
+            "decidable": {f.pk for f in findings if f.is_proposed and may_decide(request.user, f)},
             "external": list(case.external_periods.all()),
             "transfers": list(case.transfers.select_related("to_township")),
             "events": list(selectors.timeline(case)),
@@ -203,6 +206,25 @@ def agreement_pdf_view(request, public_id, pk):
         return ctx
     agreement = get_object_or_404(case.agreements.select_related("measure"), pk=pk)
     return agreement_pdf_response(ctx=ctx, case=case, agreement=agreement)
+
+
+@login_required
+@require_http_methods(["GET"])
+def finding_notice_pdf_view(request, public_id, pk):
+    """The printable notice of a proposed finding, for the person (always in Chinese)."""
+    _require_staff(request.user)
+    case = selectors.case_get(user=request.user, public_id=public_id)
+    ctx = _context(request, case)
+    if isinstance(ctx, HttpResponse):
+        return ctx
+    finding = get_object_or_404(case.findings.select_related("measure"), pk=pk)
+    audit_record(ctx=ctx, action=AuditAction.PRINT, obj=case.person, fields=("name", "finding"))
+    response = HttpResponse(
+        finding_notice_pdf(finding, person=case.person, township=case.township),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'inline; filename="notice-{case.public_id}-{finding.pk}.pdf"'
+    return response
 
 
 def agreement_pdf_response(*, ctx: AccessContext, case: Case, agreement, portal_code=None):
@@ -267,10 +289,10 @@ ACTIONS: dict[str, Action] = {
     "measure-refuse": Action(
         forms.RefuseForm,
         lambda ctx, case, d, pk: services.measure_refuse(actor=ctx, measure=_live(case), **d),
-        gettext_lazy("Record a refusal"),
+        gettext_lazy("Propose a refusal"),
         gettext_lazy(
-            "The refusal has been recorded. Report it to public security (art. 21) and record "
-            "that report."
+            "A refusal is proposed. Give the person the notice: they may explain before a "
+            "township officer decides."
         ),
         _today_for("found_on"),
     ),
@@ -340,6 +362,73 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("Record an unauthorised absence"),
         gettext_lazy("The absence has been recorded."),
         lambda case: {},
+    ),
+    "finding-notice": Action(
+        forms.NoticeForm,
+        lambda ctx, case, d, pk: services.finding_notify(
+            actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
+        ),
+        gettext_lazy("Record that the person was given the notice"),
+        gettext_lazy("Recorded. The person may now explain, in writing, orally or in the portal."),
+        _today_for("notified_on"),
+    ),
+    "finding-explain": Action(
+        forms.ExplanationForm,
+        lambda ctx, case, d, pk: services.finding_explain(
+            actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
+        ),
+        gettext_lazy("Record the person's explanation"),
+        gettext_lazy("The explanation has been recorded; the officer will see it."),
+        _today_for("explained_on"),
+    ),
+    "finding-decide": Action(
+        forms.FindingDecisionForm,
+        lambda ctx, case, d, pk: services.finding_decide(
+            actor=ctx,
+            finding=get_object_or_404(case.findings, pk=pk),
+            confirm=d["decision"] == "confirm",
+            reason=d["reason"],
+            decided_on=d["decided_on"],
+        ),
+        gettext_lazy("Decide the proposed finding"),
+        gettext_lazy("The decision has been recorded."),
+        _today_for("decided_on"),
+    ),
+    "finding-withdraw": Action(
+        forms.WithdrawForm,
+        lambda ctx, case, d, pk: services.finding_withdraw(
+            actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
+        ),
+        gettext_lazy("Withdraw the finding"),
+        gettext_lazy("The finding has been withdrawn; it no longer counts."),
+        lambda case: {},
+    ),
+    "finding-correction": Action(
+        forms.CorrectionForm,
+        lambda ctx, case, d, pk: services.police_correction_record(
+            actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
+        ),
+        gettext_lazy("Record that public security was told of the correction"),
+        gettext_lazy("Recorded."),
+        _today_for("told_on"),
+    ),
+    "absence-withdraw": Action(
+        forms.WithdrawForm,
+        lambda ctx, case, d, pk: services.absence_withdraw(
+            actor=ctx, absence=get_object_or_404(case.absences, pk=pk), **d
+        ),
+        gettext_lazy("Withdraw the absence"),
+        gettext_lazy("The absence has been withdrawn; the art. 20 counts are recomputed."),
+        lambda case: {},
+    ),
+    "transfer-report": Action(
+        forms.TransferReportForm,
+        lambda ctx, case, d, pk: services.transfer_report_record(
+            actor=ctx, transfer=get_object_or_404(case.transfers, pk=pk), **d
+        ),
+        gettext_lazy("Record the report at the new township"),
+        gettext_lazy("The report has been recorded."),
+        _today_for("reported_on"),
     ),
     "finding-report": Action(
         forms.FindingReportForm,

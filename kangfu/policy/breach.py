@@ -178,6 +178,11 @@ class BreachResult:
     zh: str  # the grounds in words, for the proposed finding
     en: str
 
+    @property
+    def serious(self) -> bool:
+        """A threshold is reached: a serious breach is to be *proposed* (never confirmed)."""
+        return self.serious_breach == "proposed"
+
     def as_contract(self) -> dict[str, Any]:
         return {
             "serious_breach": self.serious_breach,

@@ -8,16 +8,26 @@ holiday rule) and ``breach`` (art. 20 counts and relapse, proposed only).
 """
 
 from kangfu.policy.breach import (
+    Absence,
     BreachFacts,
     BreachResult,
+    DrugTestFact,
+    DrugTestOutcome,
+    LeaveSpan,
+    LeaveStatus,
+    MeasureSpan,
+    Positive,
+    RelapseFinding,
     RelapseResult,
+    Sample,
     assess,
     breach_facts_from_dict,
     breach_facts_from_json,
+    relapse,
 )
 from kangfu.policy.choices import CannotBeHeld, Category, DueKind, MeasureKind, PeriodKind
 from kangfu.policy.classify import Reason, Result, adjust, classify
-from kangfu.policy.deadlines import Deadline, DeadlineKind, deadline
+from kangfu.policy.deadlines import Deadline, DeadlineKind, deadline, period_days
 from kangfu.policy.facts import Facts, FactsError, facts_from_dict, facts_from_json
 from kangfu.policy.rules import (
     BreachAssessment,
@@ -33,6 +43,7 @@ from kangfu.policy.rules import (
 from kangfu.policy.scheduling import Due, schedule
 
 __all__ = [
+    "Absence",
     "BreachAssessment",
     "BreachFacts",
     "BreachResult",
@@ -40,15 +51,23 @@ __all__ = [
     "Category",
     "Deadline",
     "DeadlineKind",
+    "DrugTestFact",
+    "DrugTestOutcome",
     "Due",
     "DueKind",
     "Facts",
     "FactsError",
+    "LeaveSpan",
+    "LeaveStatus",
     "MeasureKind",
+    "MeasureSpan",
     "PeriodKind",
+    "Positive",
     "Reason",
+    "RelapseFinding",
     "RelapseResult",
     "Result",
+    "Sample",
     "adjust",
     "assess",
     "breach_facts_from_dict",
@@ -61,6 +80,8 @@ __all__ = [
     "leave_needs_written_report",
     "measure_end",
     "next_review_on",
+    "period_days",
+    "relapse",
     "report_deadline",
     "review_request_answer_by",
     "schedule",

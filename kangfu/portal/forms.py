@@ -108,3 +108,15 @@ class ConsentForm(forms.Form):
         choices=[("agree", _("I agree")), ("refuse", _("I do not agree"))],
         widget=forms.RadioSelect,
     )
+
+
+class ExplanationForm(forms.Form):
+    text = forms.CharField(
+        label=_("What you want to say"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Say what happened and why. If you had a good reason (illness, a test moved by "
+            "staff, work, a written report you made), say so; bring any proof to your caseworker."
+        ),
+    )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from kangfu.access.models import AuditEvent, Disclosure
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases.choices import CaseState
-from kangfu.cases.models import Agreement, Case, LeaveRequest, Measure
+from kangfu.cases.models import Agreement, Case, Finding, LeaveRequest, Measure
 from kangfu.referrals.models import ServiceProvider, ancestor_paths
 from kangfu.risk.choices import RiskCategory
 from kangfu.risk.selectors import person_risk
@@ -28,6 +28,24 @@ def open_case(person) -> Case | None:
     return (
         Case.objects.filter(person=person, state=CaseState.OPEN).select_related("township").first()
     )
+
+
+def findings_for(person) -> list[Finding]:
+    """The findings the person has been told of: proposed ones they may answer, and the
+    decisions on them. Never one they were not told of, never staff notes."""
+    return list(
+        Finding.objects.filter(case__person=person, notified_on__isnull=False)
+        .exclude(case__state=CaseState.SEALED)
+        .select_related("measure")
+        .order_by("-found_on", "-id")
+    )
+
+
+def finding_for(person, pk: int) -> Finding:
+    finding = next((f for f in findings_for(person) if f.pk == pk), None)
+    if finding is None:
+        raise Http404
+    return finding
 
 
 def live_measure(case: Case | None) -> Measure | None:

@@ -286,6 +286,54 @@ def notice_pdf_view(request, public_id):
 
 
 @portal_required
+def findings(request):
+    """What the township proposes to find, why, and the person's right to explain."""
+    person = request.portal.person
+    rows = selectors.findings_for(person)
+    _read(request, ("findings",))
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal/findings.html",
+        {
+            "findings": rows,
+            "open": {
+                f.pk for f in rows if f.is_proposed and today <= (f.explanation_due_on or today)
+            },
+        },
+    )
+
+
+@portal_required
+def finding_explain(request, pk):
+    """The person's statement and defence (陈述、申辩), shown to the deciding officer."""
+    person = request.portal.person
+    finding = selectors.finding_for(person, pk)
+    form = forms.ExplanationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_services.finding_explain(
+                actor=request.portal.ctx, finding=finding, text=form.cleaned_data["text"]
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except PermissionDenied:
+            return redirect("portal:findings")
+        else:
+            messages.success(
+                request,
+                _("Your explanation has been sent. The officer reads it before deciding."),
+            )
+            return redirect("portal:findings")
+    _read(request, ("findings",))
+    return render(
+        request,
+        "portal/form.html",
+        {"form": form, "title": _("My explanation"), "intro": finding.grounds},
+    )
+
+
+@portal_required
 def leave_list(request):
     person = request.portal.person
     _read(request, ("leave",))

@@ -82,7 +82,10 @@ def record_facts(person, as_of: dt.date) -> RecordFacts:
     if latest is not None:
         findings = list(
             Finding.objects.filter(
-                measure=latest, kind__in=[FindingKind.REFUSAL, FindingKind.SERIOUS_BREACH]
+                measure=latest,
+                kind__in=[FindingKind.REFUSAL, FindingKind.SERIOUS_BREACH],
+                # Only an officer's confirmed finding is evidence for H1.
+                state="confirmed",
             )
         )
         if findings:

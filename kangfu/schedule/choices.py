@@ -36,9 +36,20 @@ SAMPLE_OF_KIND = {
 class AppointmentState(models.TextChoices):
     PLANNED = "planned", _("Planned")
     DONE = "done", pgettext_lazy("appointment", "Done")
-    MISSED = "missed", _("Missed")
+    # 逃避检测: not taken, with no good reason — counts towards art. 20. An excused miss is
+    # EXCUSED and never counts.
+    MISSED = "missed", _("Evaded (no good reason)")
     REFUSED = "refused", pgettext_lazy("test", "Refused")
     EXCUSED = "excused", _("Excused (good reason)")
+
+
+class Excuse(models.TextChoices):
+    """A good reason for not taking a test (戒毒条例 art. 20 counts only evading or refusing)."""
+
+    ILLNESS = "illness", _("Illness")
+    RESCHEDULED = "rescheduled", _("Rescheduled by staff")
+    WORK = "work", _("Work")
+    OTHER = "other", _("Other documented reason")
 
 
 class Basis(models.TextChoices):
@@ -63,7 +74,7 @@ class ViolationKind(models.TextChoices):
     Unauthorised absences are the third kind of violation; they are recorded by the cases
     app (``UnauthorisedAbsence``) and not copied here."""
 
-    MISSED_TEST = "missed_test", _("Missed test")
+    MISSED_TEST = "missed_test", _("Evaded test")
     REFUSED_TEST = "refused_test", _("Refused test")
 
 
@@ -75,7 +86,13 @@ class DelegationState(models.TextChoices):
 
 class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
+    REPORT_OVERDUE = "report_overdue", _("Report deadline passed")
     POLICE_REPORT = "police_report", _("Report to public security")
+    POLICE_CORRECTION = "police_correction", _("Tell public security of a correction")
+    FINDING_NOTICE = "finding_notice", _("Tell the person of a proposed finding")
+    FINDING_DECISION = "finding_decision", _("Proposed finding awaiting decision")
+    REPORT_DUE_SOON = "report_due_soon", _("Report deadline within 3 days")
+    AGREEMENT_UNSIGNED = "agreement_unsigned", _("Agreement not signed")
     LAB_OUTSTANDING = "lab_outstanding", _("Lab result outstanding")
     DUE_TODAY = "due_today", _("Due today")
     REASSESSMENT_DUE = "reassessment_due", _("Reassessment due")

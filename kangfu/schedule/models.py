@@ -22,6 +22,7 @@ from kangfu.schedule.choices import (
     AppointmentState,
     Basis,
     DelegationState,
+    Excuse,
     MoveReason,
     ReminderKind,
     Result,
@@ -80,6 +81,8 @@ class Appointment(models.Model):
         _("state"), max_length=10, choices=AppointmentState.choices, default="planned"
     )
     done_on = models.DateField(_("done on"), null=True, blank=True)
+    # Why a test was not taken when that was not the person's fault (never counts, art. 20).
+    excuse = models.CharField(_("good reason"), max_length=12, choices=Excuse.choices, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     objects = CaseChildQuerySet.as_manager()
@@ -199,6 +202,8 @@ class DrugTest(models.Model):
         _("lab confirmation"), max_length=10, choices=Result.choices, blank=True
     )
     lab_result_on = models.DateField(_("lab result on"), null=True, blank=True)
+    # The day the person was told the result: the 3-day re-test period runs from it.
+    told_on = models.DateField(_("person told of the result on"), null=True, blank=True)
     retest_requested_on = models.DateField(_("re-test requested on"), null=True, blank=True)
     retest_result = models.CharField(
         _("re-test result"), max_length=10, choices=Result.choices, blank=True
@@ -280,6 +285,12 @@ class Violation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Entered by mistake: kept for the history, counted for nothing.
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
 
     objects = CaseChildQuerySet.as_manager()
 

@@ -20,7 +20,15 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kangfu.cases.choices import H1_FINDINGS
-from kangfu.cases.models import Case, Finding, LegalHold, Measure
+from kangfu.cases.models import (
+    Agreement,
+    Case,
+    ExternalPeriod,
+    Finding,
+    LegalHold,
+    Measure,
+    Transfer,
+)
 from kangfu.policy import engine
 from kangfu.policy.facts import FactsError
 from kangfu.policy.packs import get_pack
@@ -70,6 +78,7 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
     hand-written floor of the benchmark."""
     case, appt, test = _t(Case), _t(Appointment), _t(DrugTest)
     measure, finding, hold = _t(Measure), _t(Finding), _t(LegalHold)
+    agreement, transfer, external = _t(Agreement), _t(Transfer), _t(ExternalPeriod)
     from kangfu.risk.models import PersonRisk
 
     risk = _t(PersonRisk)
@@ -100,8 +109,76 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
     branch(
         f"SELECT f.case_id, %s, f.id, f.found_on, %s, f.kind FROM {finding} f "
         f"JOIN {case} c ON c.id = f.case_id "
-        f"WHERE f.reported_on IS NULL AND c.state <> 'sealed'",
+        f"WHERE f.state = 'confirmed' AND f.reported_on IS NULL AND c.state <> 'sealed'",
         [K.POLICE_REPORT.value, URGENCY[K.POLICE_REPORT]],
+    )
+    # A finding withdrawn after it went to public security: they must hear of the correction.
+    branch(
+        f"SELECT f.case_id, %s, f.id, f.withdrawn_on, %s, f.kind FROM {finding} f "
+        f"JOIN {case} c ON c.id = f.case_id "
+        f"WHERE f.state = 'withdrawn' AND f.reported_on IS NOT NULL "
+        f"AND f.correction_reported_on IS NULL AND c.state <> 'sealed'",
+        [K.POLICE_CORRECTION.value, URGENCY[K.POLICE_CORRECTION]],
+    )
+    # Due process: a proposed finding the person has not been told of yet …
+    branch(
+        f"SELECT f.case_id, %s, f.id, f.found_on, %s, f.kind FROM {finding} f "
+        f"JOIN {case} c ON c.id = f.case_id "
+        f"WHERE f.state = 'proposed' AND f.notified_on IS NULL AND c.state <> 'sealed'",
+        [K.FINDING_NOTICE.value, URGENCY[K.FINDING_NOTICE]],
+    )
+    # … and one ready for the officer: the person explained, or the period ran out.
+    branch(
+        f"SELECT f.case_id, %s, f.id, COALESCE(f.explained_on, f.explanation_due_on), %s, "
+        f"f.kind FROM {finding} f JOIN {case} c ON c.id = f.case_id "
+        f"WHERE f.state = 'proposed' AND f.notified_on IS NOT NULL "
+        f"AND (f.explanation <> '' OR f.explanation_due_on < %s) AND c.state <> 'sealed'",
+        [K.FINDING_DECISION.value, URGENCY[K.FINDING_DECISION], on],
+    )
+    # The 15-day report deadline (art. 14): close …
+    branch(
+        f"SELECT m.case_id, %s, m.id, m.report_due_on, %s, m.kind FROM {measure} m "
+        f"JOIN {case} c ON c.id = m.case_id "
+        f"WHERE m.state = 'awaiting_report' AND m.report_due_on >= %s "
+        f"AND m.report_due_on <= %s AND c.state = 'open'",
+        [K.REPORT_DUE_SOON.value, URGENCY[K.REPORT_DUE_SOON], on, on + dt.timedelta(days=3)],
+    )
+    # … or passed with no refusal proposed: record a good reason or propose the refusal.
+    branch(
+        f"SELECT m.case_id, %s, m.id, m.report_due_on, %s, m.kind FROM {measure} m "
+        f"JOIN {case} c ON c.id = m.case_id "
+        f"WHERE m.state = 'awaiting_report' AND m.report_due_on < %s AND c.state = 'open' "
+        f"AND NOT EXISTS (SELECT 1 FROM {finding} f WHERE f.measure_id = m.id "
+        f"AND f.kind = 'refusal' AND f.state IN ('proposed', 'confirmed'))",
+        [K.REPORT_OVERDUE.value, URGENCY[K.REPORT_OVERDUE], on],
+    )
+    # An agreement is signed at reporting (art. 16), and again at the new township after a
+    # transfer: none signed 7 days after that day.
+    since = "COALESCE(c.agreement_needed_from, m.reported_on)"
+    branch(
+        f"SELECT m.case_id, %s, m.id, {since}, %s, m.kind FROM {measure} m "
+        f"JOIN {case} c ON c.id = m.case_id "
+        f"WHERE m.state IN ('active', 'suspended') AND {since} <= %s "
+        f"AND c.state = 'open' AND NOT EXISTS (SELECT 1 FROM {agreement} g "
+        f"WHERE g.measure_id = m.id AND g.signed_on >= {since})",
+        [K.AGREEMENT_UNSIGNED.value, URGENCY[K.AGREEMENT_UNSIGNED], on - dt.timedelta(days=7)],
+    )
+    # After a transfer the person reports at the new township within 15 days (art. 22).
+    branch(
+        f"SELECT t.case_id, CASE WHEN t.report_due_on < %s THEN %s ELSE %s END, t.id, "
+        f"t.report_due_on, CASE WHEN t.report_due_on < %s THEN %s ELSE %s END, 'transfer' "
+        f"FROM {transfer} t JOIN {case} c ON c.id = t.case_id "
+        f"WHERE t.state = 'accepted' AND t.reported_on IS NULL AND t.report_due_on IS NOT NULL "
+        f"AND t.report_due_on <= %s AND c.state = 'open'",
+        [
+            on,
+            K.REPORT_OVERDUE.value,
+            K.REPORT_DUE_SOON.value,
+            on,
+            URGENCY[K.REPORT_OVERDUE],
+            URGENCY[K.REPORT_DUE_SOON],
+            on + dt.timedelta(days=3),
+        ],
     )
     # A review that is due, an event since the last assessment, or no assessment yet.
     branch(
@@ -110,9 +187,10 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
         f"ELSE r.next_review_on END, %s, CASE WHEN r.person_id IS NULL OR r.category IS NULL "
         f"THEN 'first' WHEN r.needs_reassessment = %s THEN 'event' ELSE 'review' END "
         f"FROM {case} c LEFT JOIN {risk} r ON r.person_id = c.person_id "
-        f"WHERE c.state = 'open' AND (r.person_id IS NULL OR r.category IS NULL "
+        f"WHERE (c.state = 'open' OR (c.state = 'closed' AND c.awaiting_reassessment = %s)) "
+        f"AND (r.person_id IS NULL OR r.category IS NULL "
         f"OR r.needs_reassessment = %s OR r.next_review_on <= %s)",
-        [K.REASSESSMENT_DUE.value, True, URGENCY[K.REASSESSMENT_DUE], True, True, on],
+        [K.REASSESSMENT_DUE.value, True, URGENCY[K.REASSESSMENT_DUE], True, True, True, on],
     )
     branch(
         f"SELECT m.case_id, %s, m.id, m.ends_on, %s, m.kind FROM {measure} m "
@@ -132,9 +210,14 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
             cparams += [pack_id, seal_cutoff(pack_id, on)]
         branch(
             f"SELECT c.id, %s, 0, lm.last_day, %s, '' FROM {case} c "
-            f"JOIN (SELECT case_id, MAX(finished_on) AS last_day FROM {measure} "
+            # Clean years count from the later of the last measure's end and the release
+            # from isolation or prison; never while such a period is still open.
+            f"JOIN (SELECT case_id, MAX(d) AS last_day FROM (SELECT case_id, finished_on AS d "
+            f"FROM {measure} UNION ALL SELECT case_id, ends_on AS d FROM {external}) x "
             f"GROUP BY case_id) lm ON lm.case_id = c.id "
-            f"WHERE c.state = 'closed' AND ({cond}) AND NOT EXISTS (SELECT 1 FROM {case} c2 "
+            f"WHERE c.state = 'closed' AND ({cond}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {external} e WHERE e.case_id = c.id "
+            f"AND e.ends_on IS NULL) AND NOT EXISTS (SELECT 1 FROM {case} c2 "
             f"WHERE c2.person_id = c.person_id AND (c2.state = 'open' "
             f"OR c2.opened_on > c.opened_on))",
             [K.CAN_SEAL.value, URGENCY[K.CAN_SEAL], *cparams],
@@ -177,7 +260,9 @@ def downgrade_rows(*, on: dt.date, scope: QuerySet | None = None) -> Iterator[tu
         measure_kind=Subquery(live.order_by("-id").values("kind")[:1]),
         h1=Exists(
             Finding.objects.filter(
-                measure_id=Subquery(latest.values("id")[:1]), kind__in=H1_FINDINGS
+                measure_id=Subquery(latest.values("id")[:1]),
+                kind__in=H1_FINDINGS,
+                state="confirmed",
             )
         ),
         assessed_on=Subquery(risk.values("assessed_on")[:1]),

@@ -12,13 +12,12 @@ from django.urls import reverse
 from kangfu.access.choices import Role
 from kangfu.access.scoping import has_role
 from kangfu.cases.models import Case
-from kangfu.schedule.choices import AppointmentState, ReminderKind
+from kangfu.schedule.choices import TEST_KINDS, AppointmentState, ReminderKind
 from kangfu.schedule.models import (
     Appointment,
     DelegatedTestRequest,
     DrugTest,
     Reminder,
-    Violation,
 )
 
 K = ReminderKind
@@ -94,6 +93,32 @@ def action(reminder: Reminder) -> tuple[str, str]:
         return reverse("cases:finding-report", args=[case.public_id, reminder.ref]), _(
             "Record the report to public security"
         )
+    if reminder.kind == K.POLICE_CORRECTION:
+        return reverse("cases:finding-correction", args=[case.public_id, reminder.ref]), _(
+            "Record that public security was told"
+        )
+    if reminder.kind == K.FINDING_NOTICE:
+        return reverse("cases:finding-notice", args=[case.public_id, reminder.ref]), _(
+            "Give the person the notice"
+        )
+    if reminder.kind == K.FINDING_DECISION:
+        return reverse("cases:case-detail", args=[case.public_id]) + f"#finding-{reminder.ref}", _(
+            "Decide the finding"
+        )
+    if reminder.kind in (K.REPORT_DUE_SOON, K.REPORT_OVERDUE):
+        if reminder.detail == "transfer":
+            return reverse("cases:transfer-report", args=[case.public_id, reminder.ref]), _(
+                "Record the report at the new township"
+            )
+        if reminder.kind == K.REPORT_OVERDUE:
+            return reverse("cases:case-detail", args=[case.public_id]), _(
+                "Record a good reason or propose a refusal"
+            )
+        return reverse("cases:measure-report", args=[case.public_id]), _("Record the report")
+    if reminder.kind == K.AGREEMENT_UNSIGNED:
+        return reverse("cases:case-detail", args=[case.public_id]) + "#agreements", _(
+            "Draw up or sign the agreement"
+        )
     if reminder.kind in (K.REASSESSMENT_DUE, K.DOWNGRADE_POSSIBLE):
         return reverse("risk:person", args=[case.person.public_id]), _("Assess")
     if reminder.kind == K.MEASURE_ENDING:
@@ -141,9 +166,36 @@ def upcoming_for(person, *, start: dt.date, until: dt.date) -> QuerySet[Appointm
 # --- answers for the cases app's slots (installed by kangfu.web.reactions) ----------------
 
 
-def test_refusals(measure) -> int:
-    """Tests evaded or refused under ``measure`` (戒毒条例 art. 20)."""
-    return Violation.objects.filter(measure=measure).count()
+# Appointment outcome → the art. 20 reading (policy.breach.DrugTestOutcome).
+_OUTCOME = {
+    AppointmentState.DONE: "done",
+    AppointmentState.EXCUSED: "excused",
+    AppointmentState.MISSED: "evaded",
+    AppointmentState.REFUSED: "refused",
+}
+
+
+def test_facts(measure) -> list[tuple[dt.date, str, int | None]]:
+    """The tests planned under ``measure`` that have an outcome: (due day, outcome, who
+    recorded it). An evaded or refused test whose violation was withdrawn counts as excused:
+    it was entered by mistake."""
+    rows = (
+        Appointment.objects.filter(
+            measure=measure,
+            basis="measure",
+            kind__in=[k.value for k in TEST_KINDS],
+        )
+        .exclude(state=AppointmentState.PLANNED)
+        .values_list("on", "state", "violation__withdrawn_on", "violation__recorded_by_id")
+        .order_by("on", "id")
+    )
+    facts = []
+    for on, state, withdrawn_on, recorded_by in rows:
+        outcome = _OUTCOME[AppointmentState(state)]
+        if outcome in ("evaded", "refused") and withdrawn_on is not None:
+            outcome = "excused"
+        facts.append((on, outcome, recorded_by))
+    return facts
 
 
 def booked_between(case, first: dt.date, last: dt.date) -> list[Appointment]:

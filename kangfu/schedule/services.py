@@ -25,10 +25,8 @@ from kangfu.cases import selectors as case_selectors
 from kangfu.cases import services as cases
 from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import ExternalKind, FindingKind, LeaveState, MeasureState
-from kangfu.cases.events import FindingConfirmed
-from kangfu.cases.models import Case, Finding, Measure
+from kangfu.cases.models import Case, Measure
 from kangfu.core.dates import period_end
-from kangfu.core.events import publish
 from kangfu.core.text import site_text
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
@@ -39,6 +37,7 @@ from kangfu.schedule.choices import (
     AppointmentState,
     Basis,
     DelegationState,
+    Excuse,
     MoveReason,
     Result,
     Sample,
@@ -53,9 +52,6 @@ from kangfu.schedule.models import (
 )
 
 Actor = User | AccessContext
-# 吸毒检测程序规定: a person who disputes a result may ask for a re-test within 3 days of
-# being told it.
-RETEST_WINDOW_DAYS = 3
 # Measures under which tests are due and a confirmed positive is a relapse.
 IN_FORCE = (MeasureState.ACTIVE, MeasureState.SUSPENDED)
 
@@ -324,22 +320,80 @@ def test_lab_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.
 
 
 def _relapse(ctx: AccessContext, test: DrugTest, on: dt.date) -> None:
+    """A lab-confirmed positive: does it show use *during* the measure (禁毒法 art. 38)?
+    Urine or saliva sampled within the measure: a relapse is proposed. Hair shows use in the
+    months before sampling (pack ``relapse.hair_window_months``): a relapse is proposed only
+    when that window lies wholly inside the measure; otherwise one is proposed for the officer
+    to decide when the use took place, with the window shown. Never confirmed here."""
     measure = test.measure
-    if measure is None or measure.state not in IN_FORCE:
+    if measure is None or measure.state not in IN_FORCE or measure.starts_on is None:
         return
-    test.finding = Finding.objects.create(
-        case=test.case,
+    pack = case_selectors.pack_of(measure)
+    judged = engine.relapse(
+        pack,
+        engine.MeasureSpan(engine.MeasureKind(measure.kind), measure.starts_on, measure.ends_on),
+        engine.Positive(engine.Sample(test.sample), test.taken_on),
+    )
+    if judged.result == engine.RelapseResult.OUTSIDE_MEASURE:
+        return
+    day = {"day": test.taken_on.isoformat()}
+    if judged.result == engine.RelapseResult.PROPOSED:
+        grounds = (
+            site_text(gettext_noop("A test taken on %(day)s was confirmed positive by the lab."))
+            % day
+        )
+    else:
+        grounds = site_text(
+            gettext_noop(
+                "A hair sample taken on %(day)s was confirmed positive by the lab. Hair shows "
+                "use from %(window)s on, which reaches back before the measure began on "
+                "%(start)s: decide whether the use took place during the measure."
+            )
+        ) % {
+            **day,
+            "window": judged.window_from.isoformat(),
+            "start": measure.starts_on.isoformat(),
+        }
+    test.finding = cases.finding_propose(
+        ctx=ctx,
         measure=measure,
         kind=FindingKind.RELAPSE,
-        found_on=on,
-        grounds=site_text(
-            gettext_noop("A test taken on %(day)s was confirmed positive by the lab.")
-        )
-        % {"day": test.taken_on.isoformat()},
-        recorded_by=ctx.actor,
+        on=on,
+        grounds=grounds,
+        facts_by=[test.taken_by_id],
+        window_from=judged.window_from,
+        needs_time_decision=judged.result == engine.RelapseResult.NEEDS_DECISION,
     )
     test.save(update_fields=["finding"])
-    publish(FindingConfirmed(case=test.case, finding=test.finding, on=on, ctx=ctx))
+
+
+def test_result_told(*, actor: Actor, test: DrugTest, told_on: dt.date) -> DrugTest:
+    """The day the person was told the confirmed result: the re-test period runs from it."""
+    ctx = _ctx(actor)
+    case = test.case
+    _require_writer(ctx, case)
+    _not_future("told_on", told_on)
+    if test.lab_result != Result.POSITIVE:
+        raise ValidationError(_("Only a confirmed positive result is told for a re-test."))
+    if told_on < test.lab_result_on:
+        raise ValidationError({"told_on": _("The person cannot be told before the lab result.")})
+    with transaction.atomic():
+        DrugTest.objects.select_for_update().filter(pk=test.pk).first()
+        test.refresh_from_db()
+        if test.told_on is not None:
+            raise ValidationError(_("The day the person was told is already recorded."))
+        test.told_on = told_on
+        test.save(update_fields=["told_on"])
+        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.told_on",))
+    return test
+
+
+def retest_due(test: DrugTest) -> engine.Deadline | None:
+    """The last day to ask for a re-test: 3 days (pack) after the person was told the result,
+    moved past a statutory holiday or rest day (policy.deadlines)."""
+    if test.told_on is None:
+        return None
+    return engine.deadline(case_selectors.pack_of(test.case), "retest", test.told_on)
 
 
 def retest_request(*, actor: Actor, test: DrugTest, requested_on: dt.date) -> DrugTest:
@@ -349,20 +403,31 @@ def retest_request(*, actor: Actor, test: DrugTest, requested_on: dt.date) -> Dr
     case = test.case
     _require_writer(ctx, case)
     _not_future("requested_on", requested_on)
+    test.refresh_from_db()
     if test.retest_requested_on is not None:
         raise ValidationError(_("A re-test has already been requested."))
     if test.lab_result != Result.POSITIVE:
         raise ValidationError(_("A re-test can be asked for once the lab confirmed a positive."))
-    told = test.lab_result_on
-    if requested_on < told:
-        raise ValidationError({"requested_on": _("The request cannot predate the lab result.")})
-    if requested_on > told + dt.timedelta(days=RETEST_WINDOW_DAYS):
+    due = retest_due(test)
+    if due is None:
+        raise ValidationError(
+            {"requested_on": _("Record first the day the person was told the result.")}
+        )
+    if requested_on < test.told_on:
+        raise ValidationError(
+            {"requested_on": _("The request cannot predate the day the person was told.")}
+        )
+    if requested_on > due.due:
         raise ValidationError(
             {
                 "requested_on": _(
-                    "A re-test must be asked for within %(n)d days of the result (by %(day)s)."
+                    "A re-test must be asked for within %(n)d days of being told the result "
+                    "(by %(day)s)."
                 )
-                % {"n": RETEST_WINDOW_DAYS, "day": (told + dt.timedelta(days=3)).isoformat()}
+                % {
+                    "n": engine.period_days(case_selectors.pack_of(case), "retest"),
+                    "day": due.due.isoformat(),
+                }
             }
         )
     with transaction.atomic():
@@ -388,32 +453,54 @@ def retest_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.da
         raise ValidationError({"result_on": _("The result cannot predate the request.")})
     with transaction.atomic():
         test.retest_result, test.retest_result_on = result, result_on
+        test.save(update_fields=["retest_result", "retest_result_on"])
         finding = test.finding
-        if result == Result.NEGATIVE and finding is not None and finding.reported_on is None:
-            test.finding = None
-            test.save(update_fields=["retest_result", "retest_result_on", "finding"])
-            finding.delete()
-        else:
-            test.save(update_fields=["retest_result", "retest_result_on"])
+        # The re-test counts: a negative one withdraws the relapse (nothing is deleted); if
+        # it had already gone to public security, a reminder to tell them follows.
+        if (
+            result == Result.NEGATIVE
+            and finding is not None
+            and finding.state
+            in (
+                "proposed",
+                "confirmed",
+            )
+        ):
+            cases.finding_withdraw(
+                actor=ctx,
+                finding=finding,
+                reason=site_text(gettext_noop("The re-test was negative.")),
+                withdrawn_on=result_on,
+            )
         _audit(ctx, case, AuditAction.UPDATE, ("drug_test.retest_result",))
         reminders.refresh_cases([case.pk])
     return test
 
 
 def appointment_outcome(
-    *, actor: Actor, appointment: Appointment, outcome: str, on: dt.date, note: str = ""
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    outcome: str,
+    on: dt.date,
+    note: str = "",
+    excuse: str = "",
 ) -> Appointment:
-    """Close an appointment without a test result: a visit or call done; a test missed
-    (evaded) or refused — a violation under a measure, counted towards art. 20, and a serious
-    breach is recorded when the threshold is reached; or excused for a good reason (noted)."""
+    """Close an appointment without a test result: a visit or call done; a test evaded
+    (逃避: not taken, no good reason) or refused — a violation under a measure, counted towards
+    art. 20, and a serious breach is *proposed* when a threshold is reached; or excused for a
+    good reason (illness, rescheduled, work, other — with a note), which never counts."""
     ctx = _ctx(actor)
     case = appointment.case
     _require_writer(ctx, case)
-    outcome = AppointmentState(outcome)
-    note = note.strip()
+    try:
+        outcome = AppointmentState(outcome)
+    except ValueError:
+        raise ValidationError({"outcome": _("Choose an outcome.")}) from None
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationError({"note": _("At most %(n)s characters, please.") % {"n": 300}})
     _not_future("on", on)
-    if appointment.state != AppointmentState.PLANNED:
-        raise ValidationError(_("This appointment already has an outcome."))
     if outcome == AppointmentState.PLANNED:
         raise ValidationError({"outcome": _("Choose an outcome.")})
     if outcome == AppointmentState.DONE and appointment.is_test:
@@ -421,13 +508,23 @@ def appointment_outcome(
     if outcome in (AppointmentState.MISSED, AppointmentState.REFUSED) and not appointment.is_test:
         if outcome == AppointmentState.REFUSED:
             raise ValidationError({"outcome": _("Only a test can be refused.")})
-    if outcome == AppointmentState.EXCUSED and not note:
-        raise ValidationError({"note": _("Give the good reason.")})
+    if outcome == AppointmentState.EXCUSED:
+        if excuse not in Excuse.values:
+            raise ValidationError({"excuse": _("Choose the good reason.")})
+        if not note:
+            raise ValidationError({"note": _("Give the good reason.")})
+    else:
+        excuse = ""
     if outcome != AppointmentState.DONE and on < appointment.on:
         raise ValidationError({"on": _("It cannot be missed before the day it is planned for.")})
     with transaction.atomic():
+        # Re-read under a lock: a double submit finds it closed and is told so.
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.state != AppointmentState.PLANNED:
+            raise ValidationError(_("This appointment already has an outcome."))
         appointment.state, appointment.done_on, appointment.note = outcome, on, note
-        appointment.save(update_fields=["state", "done_on", "note"])
+        appointment.excuse = excuse
+        appointment.save(update_fields=["state", "done_on", "note", "excuse"])
         counts = (
             appointment.is_test
             and appointment.basis == Basis.MEASURE
@@ -451,6 +548,43 @@ def appointment_outcome(
         _audit(ctx, case, AuditAction.UPDATE, ("appointment.state",))
         reminders.refresh_cases([case.pk])
     return appointment
+
+
+def violation_withdraw(
+    *, actor: Actor, violation: Violation, reason: str, withdrawn_on: dt.date | None = None
+) -> Violation:
+    """Withdraw an evaded or refused test entered by mistake, with the reason. Nothing is
+    deleted: it stops counting at once and art. 20 is recomputed (a serious breach proposed
+    on it is withdrawn when no threshold is reached any more)."""
+    ctx = _ctx(actor)
+    case = violation.case
+    _require_writer(ctx, case)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why it is withdrawn.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("At most %(n)s characters, please.") % {"n": 300}})
+    withdrawn_on = withdrawn_on or _today()
+    _not_future("withdrawn_on", withdrawn_on)
+    with transaction.atomic():
+        violation = Violation.objects.select_for_update().get(pk=violation.pk)
+        if violation.withdrawn_on is not None:
+            raise ValidationError(_("This has already been withdrawn."))
+        violation.withdrawn_on, violation.withdrawn_by = withdrawn_on, ctx.actor
+        violation.withdrawal_reason = reason
+        violation.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_reason"])
+        cases.timeline_add(
+            actor=ctx,
+            case=case,
+            kind="violation_withdrawn",
+            on=withdrawn_on,
+            measure=violation.measure,
+            tested_on=violation.on,
+        )
+        _audit(ctx, case, AuditAction.UPDATE, ("violation.withdrawn",))
+        cases.breach_check(ctx=ctx, measure=violation.measure, on=withdrawn_on)
+        reminders.refresh_cases([case.pk])
+    return violation
 
 
 # --- delegated tests --------------------------------------------------------------------------

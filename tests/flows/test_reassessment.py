@@ -5,7 +5,7 @@ import pytest
 import time_machine
 
 from kangfu.cases import services
-from kangfu.cases.tests.conftest import day, decide, open_case
+from kangfu.cases.tests.conftest import confirm, day, decide, open_case
 from kangfu.risk.models import PersonRisk
 
 pytestmark = pytest.mark.django_db
@@ -37,5 +37,14 @@ def test_it_marks_the_person_when_the_measure_is_refused(personas, people):
     with time_machine.travel("2024-03-20 10:00 +0800", tick=False):
         case = open_case(personas.worker_a, people.in_a, opened_on=day("2024-03-01"))
         measure = decide(personas.worker_a, case)
-        services.measure_refuse(actor=personas.worker_a, measure=measure)
+        finding = services.measure_refuse(actor=personas.worker_a, measure=measure)
+    # Proposed only: nothing to reassess until an officer confirms the refusal.
+    assert not PersonRisk.objects.filter(person=people.in_a, needs_reassessment=True).exists()
+    confirm(
+        finding,
+        worker=personas.worker_a,
+        officer=personas.officer_a,
+        notified="2024-03-20",
+        decided="2024-03-26",
+    )
     assert marked(people.in_a) == (True, "拒绝接受措施")

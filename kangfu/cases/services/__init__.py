@@ -20,8 +20,24 @@ from kangfu.cases.selectors import (
 from kangfu.cases.services._base import ART_21, Actor, can_write, timeline_add
 from kangfu.cases.services.agreements import agreement_draw_up, agreement_sign
 from kangfu.cases.services.case import case_category_record, case_close, case_open
-from kangfu.cases.services.findings import breach_check, finding_report
-from kangfu.cases.services.leave import absence_record, leave_decide, leave_request_record
+from kangfu.cases.services.findings import (
+    breach_check,
+    finding_decide,
+    finding_explain,
+    finding_notify,
+    finding_propose,
+    finding_report,
+    finding_withdraw,
+    may_decide,
+    police_correction_record,
+)
+from kangfu.cases.services.leave import (
+    absence_record,
+    absence_withdraw,
+    covering_states,
+    leave_decide,
+    leave_request_record,
+)
 from kangfu.cases.services.measures import (
     measure_end,
     measure_record_decision,
@@ -42,6 +58,7 @@ from kangfu.cases.services.transfers import (
     transfer_accept,
     transfer_decline,
     transfer_propose,
+    transfer_report_record,
 )
 
 __all__ = [
@@ -49,6 +66,7 @@ __all__ = [
     "Actor",
     "TransferAlreadyDecided",
     "absence_record",
+    "absence_withdraw",
     "agreement_draw_up",
     "agreement_sign",
     "breach_assess",
@@ -59,13 +77,20 @@ __all__ = [
     "case_open",
     "case_purge_identity",
     "case_seal",
+    "covering_states",
+    "finding_decide",
+    "finding_explain",
+    "finding_notify",
+    "finding_propose",
     "finding_report",
+    "finding_withdraw",
     "last_measure_day",
     "leave_decide",
     "leave_request_record",
     "legal_hold_place",
     "legal_hold_release",
     "live_measure",
+    "may_decide",
     "measure_end",
     "measure_record_decision",
     "measure_refuse",
@@ -74,9 +99,11 @@ __all__ = [
     "measure_suspend",
     "measure_terminate",
     "pack_of",
+    "police_correction_record",
     "sealing_due",
     "timeline_add",
     "transfer_accept",
     "transfer_decline",
     "transfer_propose",
+    "transfer_report_record",
 ]

@@ -116,10 +116,11 @@ def case_category_record(*, person: Person, category: str) -> int:
     """PUBLIC, for the risk app: the person's newly approved category, written inside the
     approval's transaction onto every case of theirs that is not sealed, so that the
     schedule, the agreement, the case page and the portal read one value
-    (selectors.category_of). The approval itself is the audited act."""
+    (selectors.category_of). A closed case kept on the caseworker's list for this
+    reassessment leaves it. The approval itself is the audited act."""
     engine.Category(category)  # refuse anything but high, medium, low
     return (
         Case.objects.filter(person=person)
         .exclude(state=CaseState.SEALED)
-        .update(approved_category=category)
+        .update(approved_category=category, awaiting_reassessment=False)
     )

@@ -23,7 +23,7 @@ from kangfu.cases.models import (
     Measure,
     UnauthorisedAbsence,
 )
-from kangfu.cases.selectors import live_measure
+from kangfu.cases.selectors import live_measure, pack_of
 from kangfu.cases.services._base import (
     Actor,
     _audit,
@@ -130,6 +130,10 @@ def leave_decide(
     decided_on = decided_on or _today()
     _not_future("decided_on", decided_on)
     with transaction.atomic():
+        # Re-read under a lock: of two decisions at once, one wins and one is told.
+        leave = LeaveRequest.objects.select_for_update().select_related("measure").get(pk=leave.pk)
+        if leave.state != LeaveState.PENDING:
+            raise ValidationError(_("This leave report has already been decided."))
         leave.state = LeaveState.APPROVED if approve else LeaveState.REFUSED
         leave.decided_on, leave.decided_by, leave.decision_reason = decided_on, ctx.actor, reason
         leave.save()
@@ -143,24 +147,57 @@ def leave_decide(
 def absence_record(
     *, actor: Actor, case: Case, first_day: dt.date, last_day: dt.date, note: str = ""
 ) -> UnauthorisedAbsence:
-    """Record a departure from the county without permission. When the art. 20 thresholds
-    are reached (engine.serious_breach), a serious-breach finding is recorded as well."""
+    """Record time out of the county without the written report: ``first_day`` the day the
+    person left, ``last_day`` the day they came back. Days are counted as the law counts
+    periods (the day of leaving is not counted), so a trip lasts ``last_day - first_day``
+    days. Time covered by a written report (a leave, per the pack's ``leave.mode``) is never
+    an unauthorised absence: an absence overlapping one is refused. When an art. 20 threshold
+    is reached, a serious breach is *proposed* (findings.breach_check)."""
     ctx = _ctx(actor)
     _require_writer(ctx, case)
     measure = _in_force(case)
     _not_future("last_day", last_day)
     _not_before("first_day", first_day, measure.starts_on, _("the start of the measure"))
-    _not_before("last_day", last_day, first_day, _("the first day away"))
-    existing = list(measure.absences.all())
-    if any(a.first_day <= last_day and first_day <= a.last_day for a in existing):
-        raise ValidationError({"first_day": _("This overlaps an absence already recorded.")})
+    _not_before("last_day", last_day, first_day, _("the day of leaving"))
+    if last_day == first_day:
+        raise ValidationError(
+            {"last_day": _("Back the same day: no written report was needed, nothing to record.")}
+        )
+    note = note.strip()
+    if len(note) > 300:
+        raise ValidationError({"note": _("At most %(n)s characters, please.") % {"n": 300}})
     with transaction.atomic():
+        # Re-checked under a lock on the measure: two entries at once cannot both pass.
+        measure = Measure.objects.select_for_update().get(pk=measure.pk)
+        # Periods share a day only when one starts before the other ends (start not counted).
+        existing = measure.absences.filter(withdrawn_on=None)
+        if existing.filter(first_day__lt=last_day, last_day__gt=first_day).exists():
+            raise ValidationError({"first_day": _("This overlaps an absence already recorded.")})
+        covering = [
+            leave
+            for leave in measure.leave_requests.filter(
+                leaves_on__lt=last_day, returns_on__gt=first_day
+            )
+            if leave.state in covering_states(pack_of(case))
+        ]
+        if covering:
+            leave = covering[0]
+            raise ValidationError(
+                {
+                    "first_day": _(
+                        "The person reported this time away in writing (leave %(from)s to "
+                        "%(to)s): time covered by a written report is not an unauthorised "
+                        "absence."
+                    )
+                    % {"from": leave.leaves_on.isoformat(), "to": leave.returns_on.isoformat()}
+                }
+            )
         absence = UnauthorisedAbsence.objects.create(
             case=case,
             measure=measure,
             first_day=first_day,
             last_day=last_day,
-            note=note.strip(),
+            note=note,
             recorded_by=ctx.actor,
         )
         _event(
@@ -170,8 +207,55 @@ def absence_record(
             ctx,
             measure,
             last_day=last_day,
-            days=(last_day - first_day).days + 1,
+            days=(last_day - first_day).days,
         )
         _audit(ctx, case, AuditAction.CREATE, ("absence",))
         breach_check(ctx=ctx, measure=measure, on=last_day)
+    return absence
+
+
+def covering_states(pack) -> frozenset[str]:
+    """Leave states that met the written-report duty (policy.breach, ``leave.mode``)."""
+    if pack.leave.mode == "approval":
+        return frozenset({LeaveState.APPROVED})
+    return frozenset({LeaveState.PENDING, LeaveState.APPROVED, LeaveState.REFUSED})
+
+
+def absence_withdraw(
+    *,
+    actor: Actor,
+    absence: UnauthorisedAbsence,
+    reason: str,
+    withdrawn_on: dt.date | None = None,
+) -> UnauthorisedAbsence:
+    """Withdraw an absence entered by mistake, with the reason. Nothing is deleted; it stops
+    counting at once and art. 20 is recomputed (a proposal below threshold is withdrawn)."""
+    ctx = _ctx(actor)
+    case = absence.case
+    _require_writer(ctx, case)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why it is withdrawn.")})
+    if len(reason) > 300:
+        raise ValidationError({"reason": _("At most %(n)s characters, please.") % {"n": 300}})
+    withdrawn_on = withdrawn_on or _today()
+    _not_future("withdrawn_on", withdrawn_on)
+    with transaction.atomic():
+        absence = UnauthorisedAbsence.objects.select_for_update().get(pk=absence.pk)
+        if absence.withdrawn_on is not None:
+            raise ValidationError(_("This absence has already been withdrawn."))
+        absence.withdrawn_on, absence.withdrawn_by = withdrawn_on, ctx.actor
+        absence.withdrawal_reason = reason
+        absence.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_reason"])
+        _event(
+            case,
+            EventKind.ABSENCE_WITHDRAWN,
+            withdrawn_on,
+            ctx,
+            absence.measure,
+            first_day=absence.first_day,
+            last_day=absence.last_day,
+        )
+        _audit(ctx, case, AuditAction.UPDATE, ("absence.withdrawn",))
+        breach_check(ctx=ctx, measure=absence.measure, on=withdrawn_on)
     return absence

@@ -19,7 +19,7 @@ from kangfu.cases.choices import (
     FindingKind,
     MeasureKind,
 )
-from kangfu.cases.events import Change, FindingConfirmed, MeasureChanged
+from kangfu.cases.events import Change, MeasureChanged
 from kangfu.cases.lifecycle import Transition
 from kangfu.cases.models import (
     Case,
@@ -38,6 +38,7 @@ from kangfu.cases.services._base import (
     _require_writer,
     _today,
 )
+from kangfu.cases.services.findings import finding_propose, withdraw_standing
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
@@ -56,12 +57,20 @@ def measure_record_decision(
     decided_on: dt.date,
     received_on: dt.date,
     term_months: int | None = None,
+    credited_days: int = 0,
 ) -> Measure:
     """Record a 责令社区戒毒/社区康复决定书: the measure now awaits the person's report.
 
     Refused: dates out of order or in the future, a term the pack does not allow (社区康复
     longer than its maximum; 社区戒毒 other than its fixed length), and any overlap with
-    another measure of the same person.
+    another measure of the same person; 社区康复 without its term (the decision sets it).
+
+    ``credited_days``: 戒毒条例 art. 31 — a person on medical leave from compulsory isolation
+    whose measure is converted to community treatment has the days already served in
+    isolation counted towards the term.
+
+    The 15-day report deadline does not count the day of receipt and, when its last day is a
+    statutory holiday or rest day, ends on the first working day after it (policy.deadlines).
     """
     ctx = _ctx(actor)
     _require_writer(ctx, case)
@@ -71,6 +80,18 @@ def measure_record_decision(
     _not_future("decided_on", decided_on)
     _not_future("received_on", received_on)
     _not_before("received_on", received_on, decided_on, _("the decision date"))
+    if kind == MeasureKind.COMMUNITY_RECOVERY and term_months is None:
+        raise ValidationError(
+            {"term_months": _("Enter the term of community recovery that the decision sets.")}
+        )
+    if credited_days and kind != MeasureKind.COMMUNITY_TREATMENT:
+        raise ValidationError(
+            {"credited_days": _("Only a conversion to community treatment credits days served.")}
+        )
+    if credited_days < 0 or credited_days > 3 * 366:
+        raise ValidationError(
+            {"credited_days": _("Enter the days served in isolation, from 0 to 1,098.")}
+        )
     if term_months is not None:
         try:
             engine.measure_end(pack, kind, received_on, months=term_months)
@@ -87,6 +108,7 @@ def measure_record_decision(
                 n = rule.min.total_months if rule.min else 1
             raise ValidationError({"term_months": message % {"n": n}}) from exc
     _refuse_overlap(case.person, decided_on)
+    due = engine.deadline(pack, "report", received_on)
     measure = Measure(
         case=case,
         person=case.person,
@@ -95,8 +117,10 @@ def measure_record_decision(
         deciding_authority=deciding_authority.strip(),
         decided_on=decided_on,
         received_on=received_on,
-        report_due_on=engine.report_deadline(pack, received_on),
+        report_due_on=due.due,
+        report_due_calendar_covered=due.calendar_covered,
         term_months=term_months,
+        credited_days=credited_days,
         pack_id=pack.id,
         pack_version=pack.version,
     )
@@ -164,7 +188,17 @@ def measure_report(
         )
     pack = pack_of(measure)
     end = engine.measure_end(pack, measure.kind, reported_on, months=measure.term_months)
+    # Art. 31: days already served in compulsory isolation shorten the term.
+    end = max(reported_on, end - dt.timedelta(days=measure.credited_days))
     with transaction.atomic():
+        # The person came: a refusal proposed meanwhile has lost its ground.
+        withdraw_standing(
+            ctx=ctx,
+            measure=measure,
+            kind=FindingKind.REFUSAL,
+            on=reported_on,
+            reason=_("The person reported (late, with a good reason)."),
+        )
         measure.state = new_state
         measure.reported_on = measure.starts_on = reported_on
         measure.statutory_end_on = measure.ends_on = end
@@ -179,15 +213,16 @@ def measure_report(
 
 
 def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None = None) -> Finding:
-    """Not reported by the deadline without good reason: 视为拒绝 (art. 14).
+    """Not reported by the deadline without good reason: 视为拒绝 (art. 14) — *proposed*.
 
-    Records the refusal as a finding (evidence for H1) that stays on the caseworker's
-    worklist until the report to public security (art. 21) is recorded.
+    The refusal is a proposed finding: the person is told and may explain, and a township
+    officer decides (cases.services.findings). Only a confirmed refusal ends the measure and
+    goes to public security (art. 21).
     """
     ctx = _ctx(actor)
     case = measure.case
     _require_writer(ctx, case)
-    new_state = lifecycle.require(measure, Transition.REFUSE)
+    lifecycle.require(measure, Transition.REFUSE)
     found_on = found_on or _today()
     _not_future("found_on", found_on)
     if found_on <= measure.report_due_on:
@@ -201,24 +236,22 @@ def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None =
             }
         )
     with transaction.atomic():
-        measure.state, measure.finished_on = new_state, found_on
-        measure.save(update_fields=["state", "finished_on"])
-        finding = Finding.objects.create(
-            case=case,
+        measure = Measure.objects.select_for_update().get(pk=measure.pk)
+        lifecycle.require(measure, Transition.REFUSE)
+        finding = finding_propose(
+            ctx=ctx,
             measure=measure,
             kind=FindingKind.REFUSAL,
-            found_on=found_on,
+            on=found_on,
             grounds=_("Received the decision on %(received)s; did not report by %(due)s.")
             % {
                 "received": measure.received_on.isoformat(),
                 "due": measure.report_due_on.isoformat(),
             },
-            recorded_by=ctx.actor,
         )
+        if finding is None:
+            raise ValidationError(_("A refusal is already proposed or confirmed for this measure."))
         _event(case, EventKind.REFUSED, found_on, ctx, measure, due=measure.report_due_on)
-        _audit(ctx, case, AuditAction.UPDATE, ("measure.state", "finding"))
-        publish(MeasureChanged(case, measure, Change.REFUSED, found_on, None, ctx))
-        publish(FindingConfirmed(case=case, finding=finding, on=found_on, ctx=ctx))
     return finding
 
 
@@ -356,8 +389,11 @@ def measure_end(*, actor: Actor, measure: Measure) -> Measure:
         _event(case, EventKind.ENDED, measure.ends_on, ctx, measure)
         _audit(ctx, case, AuditAction.UPDATE, ("measure.state",))
         if case.state == CaseState.OPEN and live_measure(case) is None:
+            # Closed, but on the caseworker's list until the downgrade is decided (M1 no
+            # longer holds: the category may come down one step per assessment).
             case.state, case.closed_on = CaseState.CLOSED, measure.ends_on
-            case.save(update_fields=["state", "closed_on"])
+            case.awaiting_reassessment = True
+            case.save(update_fields=["state", "closed_on", "awaiting_reassessment"])
             _event(case, EventKind.CLOSED, measure.ends_on, ctx)
         publish(
             MeasureChanged(

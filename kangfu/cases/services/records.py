@@ -41,6 +41,10 @@ def case_seal(*, actor: Actor, case: Case, sealed_on: dt.date | None = None) -> 
         raise ValidationError(_("Only a closed case can be sealed."))
     sealed_on = sealed_on or _today()
     _not_future("sealed_on", sealed_on)
+    if case.external_periods.filter(ends_on=None).exists():
+        raise ValidationError(
+            _("The person is still in compulsory isolation or prison: the record cannot be sealed.")
+        )
     due = sealing_due(case)
     if due is None or sealed_on < due:
         raise ValidationError(
@@ -52,7 +56,8 @@ def case_seal(*, actor: Actor, case: Case, sealed_on: dt.date | None = None) -> 
     with transaction.atomic():
         case.state, case.sealed_on = CaseState.SEALED, sealed_on
         case.purge_due_on = add_years(sealed_on, years) if years else None
-        case.save(update_fields=["state", "sealed_on", "purge_due_on"])
+        case.awaiting_reassessment = False  # out of dynamic control: nothing left to assess
+        case.save(update_fields=["state", "sealed_on", "purge_due_on", "awaiting_reassessment"])
         _event(case, EventKind.SEALED, sealed_on, ctx, purge_due_on=case.purge_due_on)
         _audit(ctx, case, AuditAction.UPDATE, ("case.state",))
         publish(CaseSealed(case=case, ctx=ctx))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -17,17 +19,21 @@ from kangfu.cases.choices import (
     TransferState,
 )
 from kangfu.cases.models import Case, Transfer
+from kangfu.cases.selectors import live_measure, pack_of
 from kangfu.cases.services._base import (
     Actor,
     _audit,
     _ctx,
     _event,
+    _not_before,
     _require_open,
     _require_writer,
     _today,
     can_write,
 )
+from kangfu.core.validation import not_future as _not_future
 from kangfu.people.services import person_move
+from kangfu.policy import engine
 
 # --- transfers --------------------------------------------------------------------------
 
@@ -113,14 +119,26 @@ def transfer_accept(*, actor: Actor, transfer: Transfer, caseworker: User | None
             case.co_managing = to
         else:
             case.co_managing = None
-        case.save(update_fields=["township", "caseworker", "responsible", "co_managing"])
+        # Art. 22: the person reports at the new township, and signs a new agreement there.
+        case.agreement_needed_from = today
+        case.save(
+            update_fields=[
+                "township",
+                "caseworker",
+                "responsible",
+                "co_managing",
+                "agreement_needed_from",
+            ]
+        )
         person_move(person=case.person, township=to, actor=ctx, caseworker=caseworker)
         locked.state, locked.decided_by, locked.decided_on = (
             TransferState.ACCEPTED,
             ctx.actor,
             today,
         )
-        locked.save(update_fields=["state", "decided_by", "decided_on"])
+        if live_measure(case) is not None:
+            locked.report_due_on = engine.deadline(pack_of(case), "transfer_report", today).due
+        locked.save(update_fields=["state", "decided_by", "decided_on", "report_due_on"])
         # The receiving township now holds the whole file: account for it as a disclosure.
         disclosure_record(
             ctx=ctx,
@@ -176,3 +194,29 @@ def transfer_decline(*, actor: Actor, transfer: Transfer, reason: str) -> Transf
         )
     transfer.refresh_from_db()
     return transfer
+
+
+def transfer_report_record(*, actor: Actor, transfer: Transfer, reported_on: dt.date) -> Transfer:
+    """The person reported at the new township after the transfer (戒毒条例 art. 22)."""
+    ctx = _ctx(actor)
+    case = transfer.case
+    _require_writer(ctx, case)
+    _not_future("reported_on", reported_on)
+    with transaction.atomic():
+        locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if locked.state != TransferState.ACCEPTED or locked.report_due_on is None:
+            raise ValidationError(_("No report at the new township is awaited for this transfer."))
+        if locked.reported_on is not None:
+            raise ValidationError(_("The report at the new township is already recorded."))
+        _not_before("reported_on", reported_on, locked.decided_on, _("the day it was accepted"))
+        locked.reported_on = reported_on
+        locked.save(update_fields=["reported_on"])
+        _event(
+            case,
+            EventKind.TRANSFER_REPORTED,
+            reported_on,
+            ctx,
+            late=reported_on > locked.report_due_on,
+        )
+        _audit(ctx, case, AuditAction.UPDATE, ("transfer.reported_on",))
+    return locked

@@ -23,8 +23,8 @@ def _sentences() -> dict[str, str]:
         ),
         EventKind.REPORTED: _("The person reported; the measure runs until %(ends_on)s."),
         EventKind.REFUSED: _(
-            "Not reported by %(due)s without good reason: recorded as a refusal. "
-            "Report it to public security (art. 21)."
+            "Not reported by %(due)s without good reason: a refusal is proposed. The person "
+            "is told and may explain; a township officer decides."
         ),
         EventKind.SUSPENDED: _("Detained or arrested: the measure is suspended."),
         EventKind.RESUMED: _(
@@ -38,8 +38,28 @@ def _sentences() -> dict[str, str]:
             "Written leave report: away %(leaves_on)s to %(returns_on)s (%(days)s days)."
         ),
         EventKind.LEAVE_DECIDED: _("Leave report decided: %(decision)s."),
-        EventKind.ABSENCE: _("Left the county without permission until %(last_day)s."),
-        EventKind.BREACH: _("The art. 20 thresholds are reached: serious breach of the agreement."),
+        EventKind.ABSENCE: _(
+            "Away from the county without a written report, back on %(last_day)s (%(days)s days)."
+        ),
+        EventKind.BREACH: _(
+            "An art. 20 threshold is reached: a serious breach of the agreement is proposed."
+        ),
+        EventKind.FINDING_PROPOSED: _("Proposed: %(finding)s."),
+        EventKind.FINDING_NOTIFIED: _(
+            "The person was told of the proposed finding (%(finding)s) and may explain "
+            "until %(due)s."
+        ),
+        EventKind.FINDING_EXPLAINED: _("The person's explanation was recorded (%(finding)s)."),
+        EventKind.FINDING_DECIDED: _("Finding decided (%(finding)s): %(decision)s."),
+        EventKind.FINDING_WITHDRAWN: _("Finding withdrawn as a wrong entry (%(finding)s)."),
+        EventKind.ABSENCE_WITHDRAWN: _(
+            "Absence %(first_day)s to %(last_day)s withdrawn as a wrong entry."
+        ),
+        EventKind.VIOLATION_WITHDRAWN: _(
+            "Evaded or refused test of %(tested_on)s withdrawn as a wrong entry."
+        ),
+        EventKind.POLICE_CORRECTION: _("Public security was told of the correction."),
+        EventKind.TRANSFER_REPORTED: _("The person reported at the new township."),
         EventKind.POLICE_REPORT: _("Reported to public security (%(recipient)s)."),
         EventKind.TRANSFER_PROPOSED: _("Transfer to %(to)s proposed."),
         EventKind.TRANSFER_ACCEPTED: _("Transferred from %(origin)s to %(to)s."),
@@ -78,7 +98,10 @@ def event_text(event: CaseEvent) -> str:
     if "finding" in params:
         params["finding"] = str(FindingKind(params["finding"]).label)
     if "approved" in params:
-        params["decision"] = _("approved") if params["approved"] else _("refused")
+        if event.kind == EventKind.FINDING_DECIDED:
+            params["decision"] = _("confirmed") if params["approved"] else _("rejected")
+        else:
+            params["decision"] = _("approved") if params["approved"] else _("refused")
     if event.kind.startswith("referral_"):
         params.update(REFERRAL_EVENT_PARAMS(event.params))
     text = _sentences()[event.kind] % params

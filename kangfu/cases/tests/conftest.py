@@ -42,3 +42,16 @@ def decide(worker, case, *, kind="community_treatment", received="2024-03-01", *
 @pytest.fixture
 def records_officer(tree):
     return make_user("records", Role.RECORDS_OFFICER, tree.county, display_name="档案员")
+
+
+def confirm(finding, *, worker, officer, notified: str, decided: str, reason="经核实，事实清楚"):
+    """Walk a proposed finding through due process: the worker gives the person the notice
+    on ``notified``; the officer confirms it on ``decided`` (after the explanation period)."""
+    import time_machine
+
+    with time_machine.travel(f"{notified} 10:00 +0800", tick=False):
+        services.finding_notify(actor=worker, finding=finding, notified_on=day(notified))
+    with time_machine.travel(f"{decided} 10:00 +0800", tick=False):
+        return services.finding_decide(
+            actor=officer, finding=finding, confirm=True, reason=reason, decided_on=day(decided)
+        )

@@ -100,44 +100,74 @@ def test_it_refuses_a_report_written_after_leaving(personas, active_case):
 
 
 @time_machine.travel("2024-06-30 10:00 +0800", tick=False)
-def test_it_finds_a_serious_breach_at_the_third_unauthorised_departure(personas, active_case):
-    for first, last in [("2024-02-05", "2024-02-06"), ("2024-03-05", "2024-03-06")]:
+def test_it_counts_three_one_day_trips_as_no_departure_at_all(personas, active_case):
+    """Art. 19(3): a trip shorter than 3 days needs no written report, so it is not 擅自离开."""
+    for first, last in [
+        ("2024-02-05", "2024-02-06"),
+        ("2024-03-05", "2024-03-06"),
+        ("2024-04-05", "2024-04-06"),
+    ]:
         services.absence_record(
             actor=personas.worker_a, case=active_case, first_day=day(first), last_day=day(last)
         )
     assert not active_case.findings.exists()
-    with pytest.raises(ValidationError):
+    result = selectors.breach_assess(active_case.measures.get())
+    assert (result.serious_breach, result.departures_counted, result.days_absent) == ("none", 0, 0)
+
+
+@time_machine.travel("2024-06-30 10:00 +0800", tick=False)
+def test_it_proposes_a_breach_at_the_third_unreported_three_day_trip_and_no_more(
+    personas, active_case
+):
+    for first, last in [("2024-02-05", "2024-02-08"), ("2024-03-05", "2024-03-08")]:
+        services.absence_record(
+            actor=personas.worker_a, case=active_case, first_day=day(first), last_day=day(last)
+        )
+    assert not active_case.findings.exists()
+    with pytest.raises(ValidationError):  # overlaps the second one
         services.absence_record(
             actor=personas.worker_a,
             case=active_case,
             first_day=day("2024-03-06"),
-            last_day=day("2024-03-08"),
+            last_day=day("2024-03-10"),
         )
     services.absence_record(
         actor=personas.worker_a,
         case=active_case,
         first_day=day("2024-04-05"),
-        last_day=day("2024-04-06"),
+        last_day=day("2024-04-08"),
     )
     finding = active_case.findings.get()
-    assert finding.kind == FindingKind.SERIOUS_BREACH and finding.reported_on is None
-    assert "3次" in finding.grounds
-    assert selectors.category_of(active_case).value == "high"
+    # Proposed, never confirmed by the system: not H1, nothing for the police yet.
+    assert finding.kind == FindingKind.SERIOUS_BREACH and finding.state == "proposed"
+    assert finding.reported_on is None and "3次" in finding.grounds
+    assert finding.facts_by == [personas.worker_a.pk]
+    assert selectors.category_of(active_case).value == "medium"
 
 
 @time_machine.travel("2024-06-30 10:00 +0800", tick=False)
-def test_it_finds_a_serious_breach_after_more_than_30_days_away(personas, active_case):
+def test_it_proposes_a_breach_after_more_than_30_days_away(personas, active_case):
+    # Left 1 March, back 31 March: 30 days (the day of leaving is not counted).
     services.absence_record(
         actor=personas.worker_a,
         case=active_case,
         first_day=day("2024-03-01"),
-        last_day=day("2024-03-30"),
+        last_day=day("2024-03-31"),
     )
     assert not active_case.findings.exists()  # exactly 30 days is not "more than 30"
+    with pytest.raises(ValidationError) as exc:  # back the same day: nothing to record
+        services.absence_record(
+            actor=personas.worker_a,
+            case=active_case,
+            first_day=day("2024-05-01"),
+            last_day=day("2024-05-01"),
+        )
+    assert "last_day" in exc.value.error_dict
+    # A 3-day trip adds 3 days: 33 in all.
     services.absence_record(
         actor=personas.worker_a,
         case=active_case,
         first_day=day("2024-05-01"),
-        last_day=day("2024-05-01"),
+        last_day=day("2024-05-04"),
     )
     assert active_case.findings.get().kind == FindingKind.SERIOUS_BREACH

@@ -7,11 +7,11 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from kangfu.access.models import AuditEvent, Disclosure
-from kangfu.cases import lifecycle, services
+from kangfu.cases import lifecycle, selectors, services
 from kangfu.cases.choices import CaseState, EventKind, FindingKind, MeasureState
 from kangfu.cases.lifecycle import Transition
 from kangfu.cases.models import CaseEvent, Measure
-from kangfu.cases.tests.conftest import day, decide, open_case
+from kangfu.cases.tests.conftest import confirm, day, decide, open_case
 from kangfu.policy.packs import get_pack
 
 pytestmark = pytest.mark.django_db
@@ -39,45 +39,47 @@ def test_it_records_a_decision_with_a_15_day_reporting_deadline(personas, people
     case = open_case(personas.worker_a, people.in_a)
     measure = decide(personas.worker_a, case, received="2024-03-01")
     assert measure.state == MeasureState.AWAITING_REPORT
-    # The day of receipt is not counted: 1 March + 15 days.
-    assert measure.report_due_on == day("2024-03-16")
+    # The day of receipt is not counted: 1 March + 15 days is Saturday 16 March, a rest day,
+    # so the deadline ends on the first working day after it (行政案件程序规定 art. 35).
+    assert measure.report_due_on == day("2024-03-18")
+    assert measure.report_due_calendar_covered
     assert measure.pack_id == "cn-2016"
     kinds = list(CaseEvent.objects.filter(case=case).order_by("id").values_list("kind", flat=True))
     assert kinds == [EventKind.CASE_OPENED, EventKind.DECISION]
     assert AuditEvent.objects.filter(object_id=str(people.in_a.public_id)).count() >= 3
 
 
-@time_machine.travel("2024-03-16 10:00 +0800", tick=False)
+@time_machine.travel("2024-03-18 10:00 +0800", tick=False)
 def test_it_accepts_a_report_on_the_last_day_and_starts_the_three_years(personas, people):
     case = open_case(personas.worker_a, people.in_a)
     measure = decide(personas.worker_a, case, received="2024-03-01")
-    services.measure_report(actor=personas.worker_a, measure=measure, reported_on=day("2024-03-16"))
+    services.measure_report(actor=personas.worker_a, measure=measure, reported_on=day("2024-03-18"))
     measure.refresh_from_db()
     assert measure.state == MeasureState.ACTIVE
-    assert measure.starts_on == day("2024-03-16")
-    assert measure.statutory_end_on == measure.ends_on == day("2027-03-15")
+    assert measure.starts_on == day("2024-03-18")
+    assert measure.statutory_end_on == measure.ends_on == day("2027-03-17")
 
 
-@time_machine.travel("2024-03-17 10:00 +0800", tick=False)
+@time_machine.travel("2024-03-19 10:00 +0800", tick=False)
 def test_it_refuses_a_late_report_without_a_good_reason(personas, people):
     case = open_case(personas.worker_a, people.in_a)
     measure = decide(personas.worker_a, case, received="2024-03-01")
     with pytest.raises(ValidationError) as exc:
         services.measure_report(
-            actor=personas.worker_a, measure=measure, reported_on=day("2024-03-17")
+            actor=personas.worker_a, measure=measure, reported_on=day("2024-03-19")
         )
     assert "late_reason" in exc.value.error_dict
     services.measure_report(
         actor=personas.worker_a,
         measure=measure,
-        reported_on=day("2024-03-17"),
+        reported_on=day("2024-03-19"),
         late_reason="住院治疗，有医院证明",
     )
     measure.refresh_from_db()
     assert measure.state == MeasureState.ACTIVE and measure.late_reason
 
 
-@time_machine.travel("2024-03-16 10:00 +0800", tick=False)
+@time_machine.travel("2024-03-18 10:00 +0800", tick=False)
 def test_it_refuses_to_record_a_refusal_before_the_deadline_has_passed(personas, people):
     case = open_case(personas.worker_a, people.in_a)
     measure = decide(personas.worker_a, case, received="2024-03-01")
@@ -86,26 +88,45 @@ def test_it_refuses_to_record_a_refusal_before_the_deadline_has_passed(personas,
     assert "found_on" in exc.value.error_dict
 
 
-def test_it_records_a_refusal_as_h1_evidence_and_the_art_21_report_as_a_disclosure(
+def test_it_proposes_a_refusal_and_only_a_confirmed_one_is_h1_and_goes_to_the_police(
     personas, people
 ):
     with time_machine.travel("2024-03-01 10:00 +0800", tick=False):
         case = open_case(personas.worker_a, people.in_a)
         measure = decide(personas.worker_a, case, received="2024-03-01")
-    with time_machine.travel("2024-03-17 10:00 +0800", tick=False):
+    with time_machine.travel("2024-03-19 10:00 +0800", tick=False):
         finding = services.measure_refuse(actor=personas.worker_a, measure=measure)
         measure.refresh_from_db()
-        assert measure.state == MeasureState.REFUSED
-        assert finding.kind == FindingKind.REFUSAL and finding.reported_on is None
+        # Proposed only: the measure still awaits the report; nothing goes to the police.
+        assert measure.state == MeasureState.AWAITING_REPORT
+        assert finding.kind == FindingKind.REFUSAL and finding.state == "proposed"
+        assert not selectors.is_h1(case)
+        with pytest.raises(ValidationError):
+            services.finding_report(
+                actor=personas.worker_a,
+                finding=finding,
+                reported_on=day("2024-03-19"),
+                recipient="城东派出所",
+            )
+    confirm(
+        finding,
+        worker=personas.worker_a,
+        officer=personas.officer_a,
+        notified="2024-03-19",
+        decided="2024-03-25",
+    )
+    measure.refresh_from_db()
+    assert measure.state == MeasureState.REFUSED and selectors.is_h1(case)
+    with time_machine.travel("2024-03-25 11:00 +0800", tick=False):
         # A refused measure cannot then be reported.
         with pytest.raises(ValidationError):
             services.measure_report(
-                actor=personas.worker_a, measure=measure, reported_on=day("2024-03-17")
+                actor=personas.worker_a, measure=measure, reported_on=day("2024-03-25")
             )
         services.finding_report(
             actor=personas.worker_a,
             finding=finding,
-            reported_on=day("2024-03-17"),
+            reported_on=day("2024-03-25"),
             recipient="城东派出所",
         )
     finding.refresh_from_db()
