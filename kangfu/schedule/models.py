@@ -15,7 +15,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kangfu.access.models import Jurisdiction
-from kangfu.access.scoping import CASE_STAFF_ROLES, scope_filter
+from kangfu.access.permissions import Action
+from kangfu.access.scoping import scope_filter
 from kangfu.cases.models import CaseChildQuerySet
 from kangfu.schedule.choices import (
     AppointmentKind,
@@ -116,10 +117,12 @@ class Appointment(models.Model):
 
 
 class DelegationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Requests sent by the user's townships (while they hold the case) or sent to them."""
-        sent = scope_filter(user, "case__township__path", CASE_STAFF_ROLES)
-        received = scope_filter(user, "to_township__path", CASE_STAFF_ROLES)
+    def visible_to(self, user, action=None):
+        """Requests sent by the user's townships (while they hold the case) or sent to them,
+        where the user may do ``action`` (by default see cases)."""
+        action = action or Action.CASE_VIEW
+        sent = scope_filter(user, "case__township__path", action)
+        received = scope_filter(user, "to_township__path", action)
         if sent is None:
             return self.none()
         return self.exclude(case__state="sealed").filter(sent | received)

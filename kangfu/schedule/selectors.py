@@ -9,8 +9,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from kangfu.access.choices import Role
-from kangfu.access.scoping import has_role
+from kangfu.access.permissions import Action, may
 from kangfu.cases.models import Case
 from kangfu.schedule.choices import AppointmentState, ReminderKind
 from kangfu.schedule.models import (
@@ -42,7 +41,7 @@ def reminders_for(*, user, township_id: int | None = None) -> QuerySet[Reminder]
 
 def sealed_reminders(*, user) -> QuerySet[Reminder]:
     """Records past retention, for the records officer (sealed cases only they reach)."""
-    if not has_role(user, [Role.RECORDS_OFFICER]):
+    if not may(user, Action.CASE_KEEP_SEALED):
         return Reminder.objects.none()
     return (
         Reminder.objects.filter(case__in=Case.objects.sealed_for(user).values("pk"))

@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kangfu.access.scoping import grants_of
+from kangfu.access.permissions import grants_of
 from kangfu.access.signin.forms import TokenForm
 from kangfu.access.signin.policy import second_factor_required
 

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext
 from kangfu.access.choices import DataCategory
+from kangfu.access.permissions import Action, require
 from kangfu.access.services import disclosure_record
 from kangfu.cases.choices import EventKind, FindingKind
 from kangfu.cases.events import FindingConfirmed
 from kangfu.cases.models import Finding, Measure
 from kangfu.cases.selectors import breach_assess
-from kangfu.cases.services._base import ART_21, Actor, _ctx, _event, _not_before, _require_writer
+from kangfu.cases.services._base import ART_21, Actor, _ctx, _event, _not_before
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
 
@@ -51,7 +52,7 @@ def finding_report(
     """
     ctx = _ctx(actor)
     case = finding.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     if finding.disclosure_id:
         raise ValidationError(_("This has already been reported."))
     _not_future("reported_on", reported_on)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kangfu.access.audit import is_person_actor
 from kangfu.access.choices import AuditAction
+from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import (
     CaseState,
     EventKind,
@@ -30,7 +31,6 @@ from kangfu.cases.services._base import (
     _ctx,
     _event,
     _not_before,
-    _require_writer,
     _today,
 )
 from kangfu.cases.services.findings import breach_check
@@ -71,7 +71,7 @@ def leave_request_record(
         if ctx.actor.person_id != case.person_id or case.state != CaseState.OPEN:
             raise PermissionDenied("a person reports only for their own open case")
     else:
-        _require_writer(ctx, case)
+        require(ctx.actor, Action.CASE_WORK, case)
     measure = _in_force(case)
     _not_future("submitted_on", submitted_on)
     _not_before("submitted_on", submitted_on, measure.starts_on, _("the start of the measure"))
@@ -121,7 +121,7 @@ def leave_decide(
     """Approve or refuse a leave report; a refusal always says why."""
     ctx = _ctx(actor)
     case = leave.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     if leave.state != LeaveState.PENDING:
         raise ValidationError(_("This leave report has already been decided."))
     reason = reason.strip()
@@ -146,7 +146,7 @@ def absence_record(
     """Record a departure from the county without permission. When the art. 20 thresholds
     are reached (engine.serious_breach), a serious-breach finding is recorded as well."""
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     measure = _in_force(case)
     _not_future("last_day", last_day)
     _not_before("first_day", first_day, measure.starts_on, _("the start of the measure"))
