@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from kangfu.access.choices import DepartmentKind, Level
 from kangfu.access.models import Jurisdiction
 from kangfu.access.permissions import Action, may
-from kangfu.access.scoping import scope_filter
+from kangfu.access.scoping import scope_filter, scoped_get
 from kangfu.core.events import Slot
 from kangfu.people import idnumber
 from kangfu.people.models import Person, PersonNameToken
@@ -44,6 +43,8 @@ PARTNER_FIELDS: dict[str, tuple[str, ...]] = {
     DepartmentKind.SOCIAL_WORK: ("name", "sex", "phone"),
     DepartmentKind.ANTI_DRUG_OFFICE: ("name", "sex"),
 }
+# What a person's page shows beside the record itself.
+PERSON_RELATED = ("township", "caseworker")
 _ID_LIKE = re.compile(r"^\s*(\d{17}[\dxX]|\d{15})\s*$")
 
 
@@ -90,17 +91,14 @@ def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
 
 def person_get(*, user, public_id: Any) -> Person:
     """One visible person, or 404 — the same 404 as for an ID that does not exist."""
-    return get_object_or_404(
-        Person.objects.visible_to(user).select_related("township", "caseworker"),
-        public_id=public_id,
-    )
+    return scoped_get(user, Person.objects.select_related(*PERSON_RELATED), public_id=public_id)
 
 
 def person_find(*, user, public_id: Any) -> Person | None:
     """One visible person, or None when missing or out of scope (the caller decides)."""
     return (
         Person.objects.visible_to(user)
-        .select_related("township", "caseworker")
+        .select_related(*PERSON_RELATED)
         .filter(public_id=public_id)
         .first()
     )
@@ -109,12 +107,8 @@ def person_find(*, user, public_id: Any) -> Person | None:
 def person_get_emergency(*, user, public_id: Any) -> Person:
     """A person under the user's emergency-access grants (used only while a break-glass
     opening of that person is active in the session), or 404."""
-    return get_object_or_404(
-        Person.objects.visible_to(user, Action.BREAK_GLASS).select_related(
-            "township", "caseworker"
-        ),
-        public_id=public_id,
-    )
+    persons = Person.objects.select_related(*PERSON_RELATED)
+    return scoped_get(user, persons, Action.BREAK_GLASS, public_id=public_id)
 
 
 # Filled by the referrals app (kangfu.web.reactions): the fields a partner officer sees of a
