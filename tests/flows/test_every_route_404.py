@@ -25,6 +25,7 @@ from kangfu.api.services import token_create
 from kangfu.api.tests.conftest import bearer, new_token
 from kangfu.cases import services as cases
 from kangfu.cases.models import Case
+from kangfu.cases.tests.conftest import decide
 from kangfu.people.services import person_break_glass
 from kangfu.portal import services as portal
 from kangfu.portal.auth import person_context
@@ -45,97 +46,142 @@ EXCLUDED_NAMESPACES = {
     "admin",
 }
 
-# route name -> (who asks, the URL's parameters from the records of township C).
+# route name -> (who asks, which record of township C each URL parameter names).
 # Who: "worker" (A's caseworker), "supervisor" / "records" (county roles over A, not C),
 # "api" (A's caseworker with a token), "portal" (a person of A in their portal session).
+# A parameter "pk", "seq" or "code" takes that field of the record; any other its public_id.
+PERSON, CASE, ASSESSMENT = (
+    {"public_id": "person"},
+    {"public_id": "case"},
+    {"public_id": "assessment"},
+)
+REFERRAL, REVIEW = {"public_id": "referral"}, {"public_id": "review"}
+RISK_PERSON = {"person_id": "person"}
+
+
+def _each(who: str, params: dict, *names: str) -> dict:
+    return {name: (who, params) for name in names}
+
+
 ROUTES = {
-    "api-token-revoke": ("worker", lambda c: {"pk": c.token.pk}),
-    "api:jurisdiction-detail": ("api", lambda c: {"code": c.township.code}),
-    "api:person-detail": ("api", lambda c: {"id": c.person.public_id}),
-    "api:case-detail": ("api", lambda c: {"id": c.case.public_id}),
-    "api:case-measures": ("api", lambda c: {"case_id": c.case.public_id}),
-    "api:case-agreements": ("api", lambda c: {"case_id": c.case.public_id}),
-    "api:leave-request-decision": ("api", lambda c: {"pk": c.leave.pk}),
-    "api:transfer-detail": ("api", lambda c: {"id": c.transfer.public_id}),
-    "api:assessment-detail": ("api", lambda c: {"id": c.assessment.public_id}),
-    "api:assessment-approve": ("api", lambda c: {"id": c.assessment.public_id}),
-    "api:assessment-send-back": ("api", lambda c: {"id": c.assessment.public_id}),
-    "api:assessment-submit": ("api", lambda c: {"id": c.assessment.public_id}),
-    "people:audit-review": ("supervisor", lambda c: {"seq": c.break_glass.seq}),
-    "people:person-detail": ("worker", lambda c: {"public_id": c.person.public_id}),
-    "people:person-edit": ("worker", lambda c: {"public_id": c.person.public_id}),
-    "people:person-purpose": ("worker", lambda c: {"public_id": c.person.public_id}),
-    "people:person-access-record": ("worker", lambda c: {"public_id": c.person.public_id}),
-    "people:disclosure-create": ("worker", lambda c: {"public_id": c.person.public_id}),
-    "referrals:provider-detail": ("worker", lambda c: {"pk": c.provider.pk}),
-    "referrals:provider-edit": ("worker", lambda c: {"pk": c.provider.pk}),
-    "referrals:referral-create": ("worker", lambda c: {"case_id": c.case.public_id}),
-    "referrals:referral-detail": ("worker", lambda c: {"public_id": c.referral.public_id}),
-    "referrals:referral-consent": ("worker", lambda c: {"public_id": c.referral.public_id}),
-    "referrals:referral-send": ("worker", lambda c: {"public_id": c.referral.public_id}),
-    "referrals:referral-answer": ("worker", lambda c: {"public_id": c.referral.public_id}),
-    "referrals:referral-start": ("worker", lambda c: {"public_id": c.referral.public_id}),
-    "referrals:referral-outcome": ("worker", lambda c: {"public_id": c.referral.public_id}),
-    "referrals:referral-close": ("worker", lambda c: {"public_id": c.referral.public_id}),
-    "portal:agreement-pdf": ("portal", lambda c: {"pk": c.agreement.pk}),
-    "portal:notice-pdf": ("portal", lambda c: {"public_id": c.assessment.public_id}),
-    "portal:referral": ("portal", lambda c: {"public_id": c.referral.public_id}),
-    "portal:staff-code": ("worker", lambda c: {"public_id": c.person.public_id}),
-    "portal:staff-access-off": ("worker", lambda c: {"public_id": c.person.public_id}),
-    "portal:staff-agreement-code": (
-        "worker",
-        lambda c: {"public_id": c.case.public_id, "pk": c.agreement.pk},
+    "api-token-revoke": ("worker", {"pk": "token"}),
+    "api:jurisdiction-detail": ("api", {"code": "township"}),
+    "api:person-detail": ("api", {"id": "person"}),
+    **_each("api", {"id": "case"}, "api:case-detail"),
+    **_each("api", {"case_id": "case"}, "api:case-measures", "api:case-agreements"),
+    "api:leave-request-decision": ("api", {"pk": "leave"}),
+    "api:transfer-detail": ("api", {"id": "transfer"}),
+    **_each(
+        "api",
+        {"id": "assessment"},
+        "api:assessment-detail",
+        "api:assessment-approve",
+        "api:assessment-send-back",
+        "api:assessment-submit",
     ),
-    "portal:staff-review-register": ("worker", lambda c: {"pk": c.review_ask.pk}),
-    "cases:transfer-detail": ("worker", lambda c: {"public_id": c.transfer.public_id}),
-    "cases:sealed-detail": ("records", lambda c: {"public_id": c.sealed.public_id}),
-    "cases:case-open": ("worker", lambda c: {"person_id": c.person.public_id}),
-    "cases:case-detail": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "cases:agreement-pdf": (
+    "people:audit-review": ("supervisor", {"seq": "break_glass"}),
+    **_each(
         "worker",
-        lambda c: {"public_id": c.case.public_id, "pk": c.agreement.pk},
+        PERSON,
+        "people:person-detail",
+        "people:person-edit",
+        "people:person-purpose",
+        "people:person-access-record",
+        "people:disclosure-create",
+        "portal:staff-code",
+        "portal:staff-access-off",
     ),
-    **{
-        f"cases:measure-{step}": ("worker", lambda c: {"public_id": c.case.public_id})
-        for step in ("decision", "report", "refuse", "suspend", "resume", "terminate", "end")
-    },
-    "cases:agreement-create": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "cases:agreement-sign": (
+    **_each("worker", {"pk": "provider"}, "referrals:provider-detail", "referrals:provider-edit"),
+    "referrals:referral-create": ("worker", {"case_id": "case"}),
+    **_each(
         "worker",
-        lambda c: {"public_id": c.case.public_id, "pk": c.agreement.pk},
+        REFERRAL,
+        *(
+            f"referrals:referral-{step}"
+            for step in ("detail", "consent", "send", "answer", "start", "outcome", "close")
+        ),
     ),
-    "cases:leave-create": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "cases:leave-decide": ("worker", lambda c: {"public_id": c.case.public_id, "pk": c.leave.pk}),
-    "cases:absence-create": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "cases:finding-report": (
+    "portal:agreement-pdf": ("portal", {"pk": "agreement"}),
+    "portal:notice-pdf": ("portal", ASSESSMENT),
+    "portal:referral": ("portal", REFERRAL),
+    "portal:staff-review-register": ("worker", {"pk": "review_ask"}),
+    **_each(
         "worker",
-        lambda c: {"public_id": c.refused_case.public_id, "pk": c.finding.pk},
+        {"public_id": "case", "pk": "agreement"},
+        "portal:staff-agreement-code",
+        "cases:agreement-pdf",
+        "cases:agreement-sign",
     ),
-    "cases:transfer-create": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "cases:case-close": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "cases:case-seal": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "risk:person": ("worker", lambda c: {"person_id": c.person.public_id}),
-    "risk:purpose": ("worker", lambda c: {"person_id": c.person.public_id}),
-    "risk:assessment-start": ("worker", lambda c: {"person_id": c.person.public_id}),
-    "risk:review-create": ("worker", lambda c: {"person_id": c.person.public_id}),
-    "risk:assessment": ("worker", lambda c: {"public_id": c.assessment.public_id}),
-    "risk:assessment-edit": ("worker", lambda c: {"public_id": c.assessment.public_id}),
-    "risk:assessment-preview": ("worker", lambda c: {"public_id": c.assessment.public_id}),
-    "risk:assessment-decide": ("worker", lambda c: {"public_id": c.assessment.public_id}),
-    "risk:notice-pdf": ("worker", lambda c: {"public_id": c.assessment.public_id}),
-    "risk:notice-handover": ("worker", lambda c: {"public_id": c.assessment.public_id}),
-    "risk:review-answer": ("worker", lambda c: {"public_id": c.review.public_id}),
-    "risk:review-notify": ("worker", lambda c: {"public_id": c.review.public_id}),
-    "schedule:case": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "schedule:case-consent": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "schedule:case-delegate": ("worker", lambda c: {"public_id": c.case.public_id}),
-    "schedule:appointment-result": ("worker", lambda c: {"pk": c.appointment.pk}),
-    "schedule:appointment-outcome": ("worker", lambda c: {"pk": c.appointment.pk}),
-    "schedule:test-lab": ("worker", lambda c: {"pk": c.test.pk}),
-    "schedule:test-retest": ("worker", lambda c: {"pk": c.test.pk}),
-    "schedule:test-retest-result": ("worker", lambda c: {"pk": c.test.pk}),
-    "schedule:delegation-detail": ("worker", lambda c: {"public_id": c.delegation.public_id}),
+    "cases:transfer-detail": ("worker", {"public_id": "transfer"}),
+    "cases:sealed-detail": ("records", {"public_id": "sealed"}),
+    "cases:case-open": ("worker", {"person_id": "person"}),
+    **_each(
+        "worker",
+        CASE,
+        "cases:case-detail",
+        *(
+            f"cases:measure-{step}"
+            for step in ("decision", "report", "refuse", "suspend", "resume", "terminate", "end")
+        ),
+        "cases:agreement-create",
+        "cases:leave-create",
+        "cases:absence-create",
+        "cases:transfer-create",
+        "cases:case-close",
+        "cases:case-seal",
+        "schedule:case",
+        "schedule:case-consent",
+        "schedule:case-delegate",
+    ),
+    "cases:leave-decide": ("worker", {"public_id": "case", "pk": "leave"}),
+    "cases:finding-report": ("worker", {"public_id": "refused_case", "pk": "finding"}),
+    **_each(
+        "worker",
+        RISK_PERSON,
+        "risk:person",
+        "risk:purpose",
+        "risk:assessment-start",
+        "risk:review-create",
+    ),
+    **_each(
+        "worker",
+        ASSESSMENT,
+        *(
+            f"risk:{page}"
+            for page in (
+                "assessment",
+                "assessment-edit",
+                "assessment-preview",
+                "assessment-decide",
+                "notice-pdf",
+                "notice-handover",
+            )
+        ),
+    ),
+    **_each("worker", REVIEW, "risk:review-answer", "risk:review-notify"),
+    **_each(
+        "worker",
+        {"pk": "appointment"},
+        "schedule:appointment-result",
+        "schedule:appointment-outcome",
+    ),
+    **_each(
+        "worker",
+        {"pk": "test"},
+        "schedule:test-lab",
+        "schedule:test-retest",
+        "schedule:test-retest-result",
+    ),
+    "schedule:delegation-detail": ("worker", {"public_id": "delegation"}),
 }
+
+
+def url_kwargs(params: dict, records) -> dict:
+    kwargs = {}
+    for name, record in params.items():
+        field = name if name in ("pk", "seq", "code") else "public_id"
+        kwargs[name] = getattr(getattr(records, record), field)
+    return kwargs
 
 
 def routes_with_an_id() -> set[str]:
@@ -227,15 +273,7 @@ def township_c(frozen, tree, personas, people):
     refused_case = cases.case_open(
         actor=worker, person=refuser, responsible=tree.c, opened_on=D(2026, 3, 1)
     )
-    refused = cases.measure_record_decision(
-        actor=worker,
-        case=refused_case,
-        kind="community_treatment",
-        decision_number="河公(禁)决字〔2026〕7号",
-        deciding_authority="东川市公安局河口分局",
-        decided_on=D(2026, 2, 27),
-        received_on=D(2026, 3, 1),
-    )
+    refused = decide(worker, refused_case, received="2026-03-01")
     finding = cases.measure_refuse(actor=worker, measure=refused, found_on=D(2026, 4, 1))
     # A third person's old case, sealed (arranged directly: sealing needs three clean years).
     sealed_person = register(worker, tree.c, name="孙立", birth=D(1975, 8, 8))
@@ -302,7 +340,7 @@ def test_it_answers_404_on_every_route_for_a_record_of_another_township(township
     assert township_c.appointment is not None
     wrong = {}
     for name, (who, params) in sorted(ROUTES.items()):
-        url = reverse(name, kwargs=params(township_c)) + "?purpose=supervision"
+        url = reverse(name, kwargs=url_kwargs(params, township_c)) + "?purpose=supervision"
         client = askers[who]
         got = (client.get(url).status_code, client.post(url).status_code)
         # A GET-only route answers 405 to a POST (and a POST-only one to a GET); at least
