@@ -32,16 +32,23 @@ def scope_filter(user, path_field: str, action: str) -> Q | None:
 
 
 class ScopedQuerySet(models.QuerySet):
-    """A queryset whose rows belong to a jurisdiction reachable through ``scope_path_field``."""
+    """A queryset whose rows belong to a jurisdiction reachable through ``scope_path_field``
+    (or to any of several: a transfer belongs to the township it leaves and the one it goes
+    to)."""
 
-    scope_path_field = "jurisdiction__path"
+    scope_path_field: str | tuple[str, ...] = "jurisdiction__path"
     # What a plain ``visible_to(user)`` means for this model.
     default_action: str = Action.PERSON_VIEW
 
     def visible_to(self, user, action: str | None = None):
         """Rows under the nodes of the user's grants for ``action`` (the permission table,
         access.permissions), or for the model's default action without one."""
-        condition = scope_filter(user, self.scope_path_field, action or self.default_action)
+        fields = self.scope_path_field
+        condition = None
+        for field in (fields,) if isinstance(fields, str) else fields:
+            one = scope_filter(user, field, action or self.default_action)
+            if one is not None:
+                condition = one if condition is None else condition | one
         if condition is None:
             return self.none()
         return self.filter(condition)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kangfu.access.models import Disclosure, Jurisdiction
 from kangfu.access.permissions import Action
-from kangfu.access.scoping import ScopedQuerySet, scope_filter
+from kangfu.access.scoping import ScopedQuerySet
 from kangfu.cases.choices import (
     LIVE_STATES,
     CaseState,
@@ -426,17 +426,12 @@ class Finding(models.Model):
         return f"{self.get_kind_display()} {self.found_on}"
 
 
-class TransferQuerySet(models.QuerySet):
-    def visible_to(self, user, action=None):
-        """Transfers from or to a township where the user may do ``action`` (by default see
-        cases). The sender keeps the transfer record (and nothing else) after the case has
-        moved."""
-        action = action or Action.CASE_VIEW
-        sent = scope_filter(user, "from_township__path", action)
-        received = scope_filter(user, "to_township__path", action)
-        if sent is None:
-            return self.none()
-        return self.filter(sent | received)
+class TransferQuerySet(ScopedQuerySet):
+    """Transfers from or to a township of the user's. The sender keeps the transfer record
+    (and nothing else) after the case has moved."""
+
+    scope_path_field = ("from_township__path", "to_township__path")
+    default_action = Action.CASE_VIEW
 
 
 class Transfer(models.Model):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kangfu.access.models import Jurisdiction
 from kangfu.access.permissions import Action
-from kangfu.access.scoping import scope_filter
+from kangfu.access.scoping import ScopedQuerySet
 from kangfu.cases.models import CaseChildQuerySet
 from kangfu.schedule.choices import (
     AppointmentKind,
@@ -116,16 +116,14 @@ class Appointment(models.Model):
         return self.kind.endswith("_test")
 
 
-class DelegationQuerySet(models.QuerySet):
+class DelegationQuerySet(ScopedQuerySet):
+    """Requests sent by the user's townships (while they hold the case) or sent to them."""
+
+    scope_path_field = ("case__township__path", "to_township__path")
+    default_action = Action.CASE_VIEW
+
     def visible_to(self, user, action=None):
-        """Requests sent by the user's townships (while they hold the case) or sent to them,
-        where the user may do ``action`` (by default see cases)."""
-        action = action or Action.CASE_VIEW
-        sent = scope_filter(user, "case__township__path", action)
-        received = scope_filter(user, "to_township__path", action)
-        if sent is None:
-            return self.none()
-        return self.exclude(case__state="sealed").filter(sent | received)
+        return super().visible_to(user, action).exclude(case__state="sealed")
 
 
 class DelegatedTestRequest(models.Model):
