@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import AuditEvent, User
-from kangfu.access.scoping import grants_of
+from kangfu.access.permissions import grants_of
 
 GENESIS_HASH = "0" * 64
 # Part of every hashed row, so a future change of the canonical form can be told apart.

@@ -1,4 +1,4 @@
-from kangfu.access.scoping import grants_of
+from kangfu.access.permissions import PERMISSIONS, grants_of, may
 
 
 def jurisdiction(request):
@@ -7,5 +7,7 @@ def jurisdiction(request):
     if user is None or not user.is_authenticated:
         return {}
     grants = grants_of(user)
-    # Role codes as keys, for menu entries: {% if my_roles.supervisor %}.
-    return {"my_grants": grants, "my_roles": {g.role: True for g in grants}}
+    # The actions the user holds somewhere, for menu entries: {% if can.audit_view %}
+    # ("audit.view" with "_" for the dot, which a template cannot look up).
+    can = {action.replace(".", "_"): True for action in PERMISSIONS if may(user, action)}
+    return {"my_grants": grants, "can": can}

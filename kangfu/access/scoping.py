@@ -8,46 +8,16 @@ outside the user's scope exactly as for one that does not exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db import models
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 
-from kangfu.access.choices import Role
-
-# Roles that may read person records (partners only a minimal field set, see people.selectors).
-PERSON_READ_ROLES = frozenset(
-    {Role.CASEWORKER, Role.TOWNSHIP_OFFICER, Role.SUPERVISOR, Role.PARTNER}
-)
-# Roles that may register and edit persons of their township.
-PERSON_WRITE_ROLES = frozenset({Role.CASEWORKER, Role.TOWNSHIP_OFFICER})
-# Roles that see whole records of their subtree (not the partner's narrow slice).
-CASE_STAFF_ROLES = frozenset({Role.CASEWORKER, Role.TOWNSHIP_OFFICER, Role.SUPERVISOR})
+from kangfu.access.permissions import Action, nodes_for
 
 
-def grants_of(user) -> list:
-    """The user's grants with their nodes, loaded once per request object."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    cached = getattr(user, "_kangfu_grants", None)
-    if cached is None:
-        cached = list(user.grants.select_related("jurisdiction", "department"))
-        user._kangfu_grants = cached
-    return cached
-
-
-def grants_with(user, roles: Iterable[str]) -> list:
-    wanted = set(roles)
-    return [grant for grant in grants_of(user) if grant.role in wanted]
-
-
-def has_role(user, roles: Iterable[str]) -> bool:
-    return bool(grants_with(user, roles))
-
-
-def scope_filter(user, path_field: str, roles: Iterable[str]) -> Q | None:
-    """A filter matching rows under any node the user holds one of ``roles`` on."""
-    paths = sorted({grant.jurisdiction.path for grant in grants_with(user, roles)})
+def scope_filter(user, path_field: str, action: str) -> Q | None:
+    """A filter matching rows under any node where the user's grants allow ``action``."""
+    paths = sorted({node.path for node in nodes_for(user, action)})
     # Drop nodes already covered by an ancestor grant, to keep the SQL short.
     kept: list[str] = []
     for path in paths:
@@ -62,19 +32,31 @@ def scope_filter(user, path_field: str, roles: Iterable[str]) -> Q | None:
 
 
 class ScopedQuerySet(models.QuerySet):
-    """A queryset whose rows belong to a jurisdiction reachable through ``scope_path_field``."""
+    """A queryset whose rows belong to a jurisdiction reachable through ``scope_path_field``
+    (or to any of several: a transfer belongs to the township it leaves and the one it goes
+    to)."""
 
-    scope_path_field = "jurisdiction__path"
-    read_roles: frozenset[str] = PERSON_READ_ROLES
+    scope_path_field: str | tuple[str, ...] = "jurisdiction__path"
+    # What a plain ``visible_to(user)`` means for this model.
+    default_action: str = Action.PERSON_VIEW
 
-    def visible_to(self, user, action: str | None = None, *, roles: Iterable[str] | None = None):
+    def visible_to(self, user, action: str | None = None):
         """Rows under the nodes of the user's grants for ``action`` (the permission table,
-        access.permissions), or for the model's read roles without one."""
-        if action is not None:
-            from kangfu.access.permissions import roles_for  # same app; avoids an import cycle
-
-            roles = roles_for(action)
-        condition = scope_filter(user, self.scope_path_field, roles or self.read_roles)
+        access.permissions), or for the model's default action without one."""
+        fields = self.scope_path_field
+        condition = None
+        for field in (fields,) if isinstance(fields, str) else fields:
+            one = scope_filter(user, field, action or self.default_action)
+            if one is not None:
+                condition = one if condition is None else condition | one
         if condition is None:
             return self.none()
         return self.filter(condition)
+
+
+def scoped_get(user, model_or_queryset, action: str | None = None, **lookup):
+    """The one record matching ``lookup`` among those ``user`` may see for ``action``, or
+    404 — the same 404 as for a record that does not exist. Views fetch records with this
+    (or a selector built on ``visible_to``), so an unscoped lookup is not written."""
+    manager = getattr(model_or_queryset, "objects", model_or_queryset)
+    return get_object_or_404(manager.visible_to(user, action), **lookup)

@@ -11,9 +11,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractHour
 from django.shortcuts import get_object_or_404
 
-from kangfu.access.choices import AuditAction, Role
+from kangfu.access.choices import AuditAction
 from kangfu.access.models import AuditEvent
-from kangfu.access.scoping import grants_with
+from kangfu.access.permissions import Action, grants_with, roles_for
 
 # 22:00–06:00 in Asia/Shanghai counts as night: offices are closed, a look then stands out.
 NIGHT_STARTS, NIGHT_ENDS = 22, 6
@@ -35,11 +35,8 @@ def _shanghai() -> ZoneInfo:
 
 
 def supervised_paths(user) -> list[str]:
-    return sorted({g.jurisdiction.path for g in grants_with(user, [Role.SUPERVISOR])})
-
-
-def can_view_audit(user) -> bool:
-    return bool(supervised_paths(user))
+    """The subtrees whose access log the user reads (data for the audit queries)."""
+    return sorted({g.jurisdiction.path for g in grants_with(user, roles_for(Action.AUDIT_VIEW))})
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,15 @@ from django.views.decorators.http import require_POST
 from kangfu.access import selectors
 from kangfu.access.audit import AccessContext
 from kangfu.access.forms import AuditFilterForm, ReviewForm
+from kangfu.access.permissions import Action, require
 from kangfu.access.services import break_glass_review
 
 PAGE_SIZE = 50
 
 
-def _require_supervisor(user) -> None:
-    if not selectors.can_view_audit(user):
-        raise PermissionDenied
-
-
 @login_required
 def audit_list(request):
-    _require_supervisor(request.user)
+    require(request.user, Action.AUDIT_VIEW)
     form = AuditFilterForm(request.GET or None)
     filters = selectors.AuditFilter()
     if form.is_valid():
@@ -60,7 +56,7 @@ def audit_list(request):
 @login_required
 @require_POST
 def audit_review(request, seq: int):
-    _require_supervisor(request.user)
+    require(request.user, Action.AUDIT_VIEW)
     event = selectors.reviewable_event(user=request.user, seq=seq)
     form = ReviewForm(request.POST)
     if form.is_valid():

@@ -26,7 +26,7 @@ from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import PROMPT_PURPOSES, AuditAction, Level
 from kangfu.access.forms import PurposeForm
 from kangfu.access.models import Jurisdiction, User
-from kangfu.access.scoping import CASE_STAFF_ROLES, PERSON_READ_ROLES, grants_of, has_role
+from kangfu.access.permissions import Action, grants_of, may, require
 from kangfu.api.conditional import etag_of, require_match
 from kangfu.api.exceptions import Conflict
 from kangfu.api.idempotency import idempotent
@@ -168,8 +168,7 @@ class PersonViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def _require_reader(self):
-        if not has_role(self.request.user, PERSON_READ_ROLES):
-            raise PermissionDenied
+        require(self.request.user, Action.PERSON_VIEW)
 
     def get_serializer_context(self):
         user = self.request.user
@@ -286,7 +285,7 @@ class PersonViewSet(
     )
     def partial_update(self, request, *args, **kwargs):
         person, ctx = self._open(request, kwargs["id"])
-        if not people_selectors.can_edit(user=request.user, person=person):
+        if not may(request.user, Action.PERSON_WRITE, person):
             raise Http404
         current, etag = self._representation(person)
         require_match(request, etag)
@@ -332,14 +331,9 @@ def audited_list(view, request, *, query: str, fields: tuple[str, ...]):
     return view.get_paginated_response(view.get_serializer(page, many=True).data)
 
 
-def _require_case_staff(user) -> None:
-    if not has_role(user, CASE_STAFF_ROLES):
-        raise PermissionDenied
-
-
 def _case_for(request, case_id) -> tuple:
     """A visible case and the access context of reading it (404 outside the caller's scope)."""
-    _require_case_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     case = cases_selectors.case_get(user=request.user, public_id=case_id)
     return case, purpose_context(request, case.person)
 
@@ -356,7 +350,7 @@ class CaseDataViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no caller
             return self.model.objects.none()
-        _require_case_staff(self.request.user)
+        require(self.request.user, Action.CASE_VIEW)
         return self.model.objects.visible_to(self.request.user).select_related(*self.related)
 
     def list(self, request, *args, **kwargs):
@@ -397,7 +391,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        _require_case_staff(request.user)
+        require(request.user, Action.CASE_VIEW)
         page = self.paginate_queryset(self.get_queryset())
         caseload_search_audit(
             ctx=AccessContext.from_request(request),
@@ -504,7 +498,7 @@ class TransferViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[0-9a-f-]{36}"
 
     def get_queryset(self):
-        _require_case_staff(self.request.user)
+        require(self.request.user, Action.CASE_VIEW)
         return cases_selectors.transfers_for(user=self.request.user)
 
 
@@ -516,8 +510,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = SeqCursorPagination
 
     def get_queryset(self):
-        if not access_selectors.can_view_audit(self.request.user):
-            raise PermissionDenied
+        require(self.request.user, Action.AUDIT_VIEW)
         params = self.request.query_params
         action = params.get("action", "")
         if action and action not in AuditAction.values:
@@ -563,7 +556,7 @@ class AssessmentViewSet(mixins.RetrieveModelMixin, mixins.CreateModelMixin, Case
         return super().get_queryset().order_by("-id")
 
     def _get(self, request, public_id):
-        _require_case_staff(request.user)
+        require(request.user, Action.CASE_VIEW)
         assessment = risk_selectors.assessment_get(user=request.user, public_id=public_id)
         return assessment, purpose_context(request, assessment.person)
 
@@ -580,7 +573,7 @@ class AssessmentViewSet(mixins.RetrieveModelMixin, mixins.CreateModelMixin, Case
     @extend_schema(parameters=PURPOSE_PARAMS, responses={201: AssessmentSerializer})
     @idempotent
     def create(self, request, *args, **kwargs):
-        _require_case_staff(request.user)
+        require(request.user, Action.CASE_VIEW)
         data = AssessmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         person = people_selectors.person_find(
@@ -701,7 +694,7 @@ class ReminderViewSet(CaseDataViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Reminder.objects.none()
-        _require_case_staff(self.request.user)
+        require(self.request.user, Action.CASE_VIEW)
         return schedule_selectors.reminders_for(user=self.request.user)
 
 

@@ -16,9 +16,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from kangfu.access.choices import Role
 from kangfu.access.models import Disclosure, Jurisdiction
-from kangfu.access.scoping import CASE_STAFF_ROLES, ScopedQuerySet, scope_filter
+from kangfu.access.permissions import Action
+from kangfu.access.scoping import ScopedQuerySet
 from kangfu.cases.choices import (
     LIVE_STATES,
     CaseState,
@@ -38,17 +38,17 @@ class CaseQuerySet(ScopedQuerySet):
     """Cases of the user's subtree; sealed cases are gone for everyone but records officers."""
 
     scope_path_field = "township__path"
-    read_roles = CASE_STAFF_ROLES
+    default_action = Action.CASE_VIEW
     sealed_field = "state"
 
-    def visible_to(self, user, *, roles=None):
-        return super().visible_to(user, roles=roles).exclude(**{self.sealed_field: "sealed"})
+    def visible_to(self, user, action=None):
+        return super().visible_to(user, action).exclude(**{self.sealed_field: "sealed"})
 
     def sealed_for(self, user):
         """Sealed records, for the designated records officer of their subtree only."""
         return (
             super()
-            .visible_to(user, roles=[Role.RECORDS_OFFICER])
+            .visible_to(user, Action.CASE_KEEP_SEALED)
             .filter(**{self.sealed_field: "sealed"})
         )
 
@@ -163,6 +163,12 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state == CaseState.OPEN
+
+    @property
+    def read_only(self) -> bool:
+        """A sealed case is read-only: the permission policy refuses case work on it and on
+        everything that hangs off it (access.permissions.CHANGES_RECORD)."""
+        return self.state == CaseState.SEALED
 
 
 class Measure(models.Model):
@@ -498,15 +504,12 @@ class Finding(models.Model):
         return self.state == FindingState.PROPOSED
 
 
-class TransferQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Transfers from or to a township under the user's case-staff grants. The sender
-        keeps the transfer record (and nothing else) after the case has moved."""
-        sent = scope_filter(user, "from_township__path", CASE_STAFF_ROLES)
-        received = scope_filter(user, "to_township__path", CASE_STAFF_ROLES)
-        if sent is None:
-            return self.none()
-        return self.filter(sent | received)
+class TransferQuerySet(ScopedQuerySet):
+    """Transfers from or to a township of the user's. The sender keeps the transfer record
+    (and nothing else) after the case has moved."""
+
+    scope_path_field = ("from_township__path", "to_township__path")
+    default_action = Action.CASE_VIEW
 
 
 class Transfer(models.Model):

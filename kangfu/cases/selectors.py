@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from kangfu.access.scoping import scoped_get
 from kangfu.cases.choices import H1_FINDINGS, LIVE_STATES, FindingState, LeaveState, TransferState
 from kangfu.cases.models import (
     Case,
@@ -118,12 +119,8 @@ def breach_assess(measure: Measure, *, as_of: dt.date | None = None) -> engine.B
 
 def case_get(*, user, public_id: Any) -> Case:
     """One visible case, or 404 — the same 404 as for one that does not exist."""
-    return get_object_or_404(
-        Case.objects.visible_to(user).select_related(
-            "person", "township", "responsible", "co_managing", "caseworker"
-        ),
-        public_id=public_id,
-    )
+    related = ("person", "township", "responsible", "co_managing", "caseworker")
+    return scoped_get(user, Case.objects.select_related(*related), public_id=public_id)
 
 
 def sealed_case_get(*, user, public_id: Any) -> Case:

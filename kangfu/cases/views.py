@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,8 +26,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
-from kangfu.access.choices import AccessPurpose, AuditAction, Role
-from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with, has_role
+from kangfu.access.choices import AccessPurpose, AuditAction
+from kangfu.access.permissions import Action, may, nodes_for, require
 from kangfu.cases import forms, lifecycle, selectors, services
 from kangfu.cases.agreements import agreement_pdf, finding_notice_pdf
 from kangfu.cases.audit import case_read_audit, caseload_search_audit
@@ -37,11 +37,6 @@ from kangfu.cases.services.findings import may_decide
 from kangfu.people.selectors import person_get
 
 PAGE_SIZE = 25
-
-
-def _require_staff(user) -> None:
-    if not has_role(user, CASE_STAFF_ROLES):
-        raise PermissionDenied
 
 
 def _context(request, case: Case) -> AccessContext | HttpResponse:
@@ -73,8 +68,8 @@ def _go(request, url: str) -> HttpResponse:
 @login_required
 def caseload(request):
     """The caseworker's caseload (or a supervisor's subtree): open cases and what is due."""
-    _require_staff(request.user)
-    mine = request.GET.get("mine", "1" if has_role(request.user, [Role.CASEWORKER]) else "")
+    require(request.user, Action.CASE_VIEW)
+    mine = request.GET.get("mine", "1" if may(request.user, Action.CASELOAD_HOLD) else "")
     qs = selectors.caseload(user=request.user, mine=mine == "1")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     hits = list(page.object_list)
@@ -95,14 +90,15 @@ def caseload(request):
             "findings": selectors.open_findings(user=request.user).count(),
             "incoming": selectors.transfers_for(user=request.user)
             .filter(state=TransferState.PROPOSED)
-            .exclude(from_township__in=_townships(request.user))
+            .exclude(from_township__in=_held_nodes(request.user))
             .count(),
         },
     )
 
 
-def _townships(user) -> list[int]:
-    return [g.jurisdiction_id for g in grants_with(user, CASE_STAFF_ROLES)]
+def _held_nodes(user) -> list[int]:
+    # The nodes themselves (data, not a check): "incoming" means sent from elsewhere.
+    return [node.pk for node in nodes_for(user, Action.CASE_VIEW)]
 
 
 # --- the case page ------------------------------------------------------------------------
@@ -112,7 +108,7 @@ def _townships(user) -> list[int]:
 def case_open(request, person_id):
     """Open a case for a person of the user's township (a link on the person's page)."""
     person = person_get(user=request.user, public_id=person_id)
-    if not services.can_write(request.user, person.township):
+    if not may(request.user, Action.CASE_WORK, person):
         raise Http404
     form = forms.CaseOpenForm(
         request.POST or None,
@@ -145,7 +141,7 @@ def person_url(person) -> str:
 
 @login_required
 def case_detail(request, public_id):
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     case = selectors.case_get(user=request.user, public_id=public_id)
     ctx = _context(request, case)
     if isinstance(ctx, HttpResponse):
@@ -157,7 +153,7 @@ def case_detail(request, public_id):
         selectors.leave_overview(case, leave)
         for leave in case.leave_requests.select_related("measure")
     ]
-    writer = services.can_write(request.user, case.township) and case.is_open
+    writer = may(request.user, Action.CASE_WORK, case) and case.is_open
     findings = list(case.findings.select_related("decided_by", "withdrawn_by"))
     sealing_due = selectors.sealing_due(case)
     return render(
@@ -184,7 +180,7 @@ def case_detail(request, public_id):
             "writer": writer,
             "can_close": writer and live is None,
             # Offered only from the day sealing is allowed (three years after the last measure).
-            "can_seal": services.can_write(request.user, case.township)
+            "can_seal": may(request.user, Action.CASE_WORK, case)
             and case.state == "closed"
             and sealing_due is not None
             and sealing_due <= selectors.today(),
@@ -199,7 +195,7 @@ def case_detail(request, public_id):
 @login_required
 @require_http_methods(["GET"])
 def agreement_pdf_view(request, public_id, pk):
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     case = selectors.case_get(user=request.user, public_id=public_id)
     ctx = _context(request, case)
     if isinstance(ctx, HttpResponse):
@@ -212,7 +208,7 @@ def agreement_pdf_view(request, public_id, pk):
 @require_http_methods(["GET"])
 def finding_notice_pdf_view(request, public_id, pk):
     """The printable notice of a proposed finding, for the person (always in Chinese)."""
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     case = selectors.case_get(user=request.user, public_id=public_id)
     ctx = _context(request, case)
     if isinstance(ctx, HttpResponse):
@@ -245,7 +241,7 @@ def agreement_pdf_response(*, ctx: AccessContext, case: Case, agreement, portal_
 
 
 @dataclass(frozen=True)
-class Action:
+class ActionSpec:
     form: type
     run: Callable[..., Any]
     title: Promise
@@ -271,22 +267,22 @@ def _decide_leave(ctx, case, data, pk):
     )
 
 
-ACTIONS: dict[str, Action] = {
-    "measure-decision": Action(
+ACTIONS: dict[str, ActionSpec] = {
+    "measure-decision": ActionSpec(
         forms.DecisionForm,
         lambda ctx, case, d, pk: services.measure_record_decision(actor=ctx, case=case, **d),
         gettext_lazy("Record a decision"),
         gettext_lazy("The decision has been recorded."),
         _today_for("decided_on", "received_on"),
     ),
-    "measure-report": Action(
+    "measure-report": ActionSpec(
         forms.ReportForm,
         lambda ctx, case, d, pk: services.measure_report(actor=ctx, measure=_live(case), **d),
         gettext_lazy("Record the report"),
         gettext_lazy("The report has been recorded; the measure is in force."),
         _today_for("reported_on"),
     ),
-    "measure-refuse": Action(
+    "measure-refuse": ActionSpec(
         forms.RefuseForm,
         lambda ctx, case, d, pk: services.measure_refuse(actor=ctx, measure=_live(case), **d),
         gettext_lazy("Propose a refusal"),
@@ -296,35 +292,35 @@ ACTIONS: dict[str, Action] = {
         ),
         _today_for("found_on"),
     ),
-    "measure-suspend": Action(
+    "measure-suspend": ActionSpec(
         forms.SuspendForm,
         lambda ctx, case, d, pk: services.measure_suspend(actor=ctx, measure=_live(case), **d),
         gettext_lazy("Suspend the measure"),
         gettext_lazy("The measure is suspended."),
         _today_for("detained_on"),
     ),
-    "measure-resume": Action(
+    "measure-resume": ActionSpec(
         forms.ResumeForm,
         lambda ctx, case, d, pk: services.measure_resume(actor=ctx, measure=_live(case), **d),
         gettext_lazy("Resume the measure"),
         gettext_lazy("The measure has resumed."),
         _today_for("released_on"),
     ),
-    "measure-terminate": Action(
+    "measure-terminate": ActionSpec(
         forms.TerminateForm,
         lambda ctx, case, d, pk: services.measure_terminate(actor=ctx, measure=_live(case), **d),
         gettext_lazy("Terminate the measure"),
         gettext_lazy("The measure has been terminated."),
         _today_for("starts_on"),
     ),
-    "measure-end": Action(
+    "measure-end": ActionSpec(
         forms.ConfirmForm,
         lambda ctx, case, d, pk: services.measure_end(actor=ctx, measure=_live(case)),
         gettext_lazy("End the measure"),
         gettext_lazy("The measure has ended."),
         lambda case: {},
     ),
-    "agreement-create": Action(
+    "agreement-create": ActionSpec(
         forms.ConfirmForm,
         lambda ctx, case, d, pk: services.agreement_draw_up(
             actor=ctx, measure=_live(case), category=selectors.category_of(case)
@@ -333,7 +329,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The agreement is ready to print."),
         lambda case: {},
     ),
-    "agreement-sign": Action(
+    "agreement-sign": ActionSpec(
         forms.SignForm,
         lambda ctx, case, d, pk: services.agreement_sign(
             actor=ctx, agreement=get_object_or_404(case.agreements, pk=pk), **d
@@ -342,28 +338,28 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The signature has been recorded."),
         _today_for("signed_on"),
     ),
-    "leave-create": Action(
+    "leave-create": ActionSpec(
         forms.LeaveForm,
         lambda ctx, case, d, pk: services.leave_request_record(actor=ctx, case=case, **d),
         gettext_lazy("Record a leave report"),
         gettext_lazy("The leave report has been recorded."),
         _today_for("submitted_on", "leaves_on"),
     ),
-    "leave-decide": Action(
+    "leave-decide": ActionSpec(
         forms.DecideForm,
         _decide_leave,
         gettext_lazy("Decide on the leave report"),
         gettext_lazy("The decision has been recorded."),
         lambda case: {},
     ),
-    "absence-create": Action(
+    "absence-create": ActionSpec(
         forms.AbsenceForm,
         lambda ctx, case, d, pk: services.absence_record(actor=ctx, case=case, **d),
         gettext_lazy("Record an unauthorised absence"),
         gettext_lazy("The absence has been recorded."),
         lambda case: {},
     ),
-    "finding-notice": Action(
+    "finding-notice": ActionSpec(
         forms.NoticeForm,
         lambda ctx, case, d, pk: services.finding_notify(
             actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
@@ -372,7 +368,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("Recorded. The person may now explain, in writing, orally or in the portal."),
         _today_for("notified_on"),
     ),
-    "finding-explain": Action(
+    "finding-explain": ActionSpec(
         forms.ExplanationForm,
         lambda ctx, case, d, pk: services.finding_explain(
             actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
@@ -381,7 +377,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The explanation has been recorded; the officer will see it."),
         _today_for("explained_on"),
     ),
-    "finding-decide": Action(
+    "finding-decide": ActionSpec(
         forms.FindingDecisionForm,
         lambda ctx, case, d, pk: services.finding_decide(
             actor=ctx,
@@ -394,7 +390,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The decision has been recorded."),
         _today_for("decided_on"),
     ),
-    "finding-withdraw": Action(
+    "finding-withdraw": ActionSpec(
         forms.WithdrawForm,
         lambda ctx, case, d, pk: services.finding_withdraw(
             actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
@@ -403,7 +399,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The finding has been withdrawn; it no longer counts."),
         lambda case: {},
     ),
-    "finding-correction": Action(
+    "finding-correction": ActionSpec(
         forms.CorrectionForm,
         lambda ctx, case, d, pk: services.police_correction_record(
             actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
@@ -412,7 +408,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("Recorded."),
         _today_for("told_on"),
     ),
-    "absence-withdraw": Action(
+    "absence-withdraw": ActionSpec(
         forms.WithdrawForm,
         lambda ctx, case, d, pk: services.absence_withdraw(
             actor=ctx, absence=get_object_or_404(case.absences, pk=pk), **d
@@ -421,7 +417,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The absence has been withdrawn; the art. 20 counts are recomputed."),
         lambda case: {},
     ),
-    "transfer-report": Action(
+    "transfer-report": ActionSpec(
         forms.TransferReportForm,
         lambda ctx, case, d, pk: services.transfer_report_record(
             actor=ctx, transfer=get_object_or_404(case.transfers, pk=pk), **d
@@ -430,7 +426,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The report has been recorded."),
         _today_for("reported_on"),
     ),
-    "finding-report": Action(
+    "finding-report": ActionSpec(
         forms.FindingReportForm,
         lambda ctx, case, d, pk: services.finding_report(
             actor=ctx, finding=get_object_or_404(case.findings, pk=pk), **d
@@ -439,21 +435,21 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The report to public security has been recorded as a disclosure."),
         _today_for("reported_on"),
     ),
-    "transfer-create": Action(
+    "transfer-create": ActionSpec(
         forms.TransferForm,
         lambda ctx, case, d, pk: services.transfer_propose(actor=ctx, case=case, **d),
         gettext_lazy("Propose a transfer"),
         gettext_lazy("The transfer has been proposed; the receiving township must accept it."),
         lambda case: {},
     ),
-    "case-close": Action(
+    "case-close": ActionSpec(
         forms.CloseForm,
         lambda ctx, case, d, pk: services.case_close(actor=ctx, case=case, **d),
         gettext_lazy("Close the case"),
         gettext_lazy("The case has been closed."),
         _today_for("closed_on"),
     ),
-    "case-seal": Action(
+    "case-seal": ActionSpec(
         forms.ConfirmForm,
         lambda ctx, case, d, pk: services.case_seal(actor=ctx, case=case),
         gettext_lazy("Seal the case"),
@@ -467,10 +463,10 @@ ACTIONS: dict[str, Action] = {
 def case_action(request, public_id, action, pk=None):
     """GET: the action's form (a partial for htmx). POST: validate, call the service,
     go back to the case page; errors stay on their fields."""
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     spec = ACTIONS[action]
     case = selectors.case_get(user=request.user, public_id=public_id)
-    if not services.can_write(request.user, case.township):
+    if not may(request.user, Action.CASE_WORK, case):
         raise Http404
     form = spec.form(request.POST or None, initial=spec.initial(case))
     if request.method == "POST" and form.is_valid():
@@ -499,7 +495,7 @@ def case_action(request, public_id, action, pk=None):
 
 @login_required
 def transfer_list(request):
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     page = Paginator(selectors.transfers_for(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -510,9 +506,9 @@ def transfer_list(request):
 def transfer_detail(request, public_id):
     """The receiving township decides here. It sees who the person is (a disclosure for the
     handover, audited); the sending township, afterwards, sees only the transfer record."""
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     transfer = selectors.transfer_get(user=request.user, public_id=public_id)
-    receiver = services.can_write(request.user, transfer.to_township)
+    receiver = may(request.user, Action.CASE_WORK, at=transfer.to_township)
     deciding = receiver and transfer.state == TransferState.PROPOSED
     form = forms.TransferDecideForm(request.POST or None, township=transfer.to_township)
     ctx = AccessContext.from_request(request).with_purpose(AccessPurpose.HANDOVER)
@@ -560,8 +556,7 @@ def transfer_detail(request, public_id):
 
 @login_required
 def sealed_list(request):
-    if not has_role(request.user, [Role.RECORDS_OFFICER]):
-        raise PermissionDenied
+    require(request.user, Action.CASE_KEEP_SEALED)
     page = Paginator(
         Case.objects.sealed_for(request.user).select_related("township").order_by("-sealed_on"),
         PAGE_SIZE,
@@ -572,8 +567,7 @@ def sealed_list(request):
 @login_required
 def sealed_detail(request, public_id):
     """A sealed record, for the records officer: legal holds and the identity purge."""
-    if not has_role(request.user, [Role.RECORDS_OFFICER]):
-        raise PermissionDenied
+    require(request.user, Action.CASE_KEEP_SEALED)
     case = selectors.sealed_case_get(user=request.user, public_id=public_id)
     ctx = AccessContext.from_request(request).with_purpose(
         AccessPurpose.OTHER, "sealed record keeping"

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AuditAction
-from kangfu.access.scoping import CASE_STAFF_ROLES, has_role
+from kangfu.access.permissions import Action, may
 from kangfu.people import selectors
 from kangfu.people.models import Person
 
@@ -29,7 +29,7 @@ def person_search_audit(
     never the typed text or the names listed. An exact ID-number lookup that finds one
     person names that person, since it singles them out."""
     user = ctx.actor
-    staff = has_role(user, CASE_STAFF_ROLES)
+    staff = may(user, Action.CASE_VIEW)
     columns = ("name", "sex", "birth_date", "township", "caseworker") if staff else ("name",)
     if selectors.is_id_query(search.query):
         kind = "id_number"

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from kangfu.access.choices import Role
 from kangfu.access.models import Jurisdiction
+from kangfu.access.permissions import roles_for
 from kangfu.access.scoping import ScopedQuerySet, scope_filter
 from kangfu.core.events import Slot
 from kangfu.core.fields import EncryptedTextField
@@ -28,7 +29,7 @@ SEALED_PERSONS: Slot = Slot("people.sealed_persons", default=None)
 class PersonQuerySet(ScopedQuerySet):
     scope_path_field = "township__path"
 
-    def visible_to(self, user, action=None, *, roles=None):
+    def visible_to(self, user, action=None):
         """Persons of the user's subtree, minus those whose every case is sealed: a sealed
         record drops out of every list and search (docs/cases.md); only the records officer
         reaches it, through the sealed case.
@@ -36,13 +37,9 @@ class PersonQuerySet(ScopedQuerySet):
         A partner officer's grant does not open its subtree: it opens exactly the persons
         with a live referral to the officer's department (docs/access.md, kangfu.referrals).
         """
-        if action is not None:
-            from kangfu.access.permissions import roles_for
-
-            roles = roles_for(action)
-        roles = frozenset(roles or self.read_roles)
-        condition = scope_filter(user, self.scope_path_field, roles - {Role.PARTNER})
-        if Role.PARTNER in roles:
+        action = action or self.default_action
+        condition = scope_filter(user, self.scope_path_field, action)
+        if Role.PARTNER in roles_for(action):
             partner = PARTNER_PERSONS(user)
             if partner is not None:
                 condition = partner if condition is None else (condition | partner)

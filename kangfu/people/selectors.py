@@ -7,18 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kangfu.access.choices import DepartmentKind, Level, Role
+from kangfu.access.choices import DepartmentKind, Level
 from kangfu.access.models import Jurisdiction
-from kangfu.access.scoping import (
-    CASE_STAFF_ROLES,
-    PERSON_WRITE_ROLES,
-    grants_of,
-    grants_with,
-    scope_filter,
-)
+from kangfu.access.permissions import Action, may
+from kangfu.access.scoping import scope_filter, scoped_get
 from kangfu.core.events import Slot
 from kangfu.people import idnumber
 from kangfu.people.models import Person, PersonNameToken
@@ -49,6 +43,8 @@ PARTNER_FIELDS: dict[str, tuple[str, ...]] = {
     DepartmentKind.SOCIAL_WORK: ("name", "sex", "phone"),
     DepartmentKind.ANTI_DRUG_OFFICE: ("name", "sex"),
 }
+# What a person's page shows beside the record itself.
+PERSON_RELATED = ("township", "caseworker")
 _ID_LIKE = re.compile(r"^\s*(\d{17}[\dxX]|\d{15})\s*$")
 
 
@@ -68,7 +64,7 @@ def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
     """Persons the user may see, filtered. A partner officer sees exactly the persons with a
     live referral to their department (``Person.objects.visible_to``), never the registry."""
     qs = Person.objects.visible_to(user).select_related("township", "caseworker")
-    staff = grants_with(user, CASE_STAFF_ROLES)
+    staff = may(user, Action.CASE_VIEW)
     query = (search.query or "").strip()
     if is_id_query(query):
         try:
@@ -80,9 +76,7 @@ def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
         # A partner's whole visible set is its referrals; a name search is not offered.
         return qs.none() if query else qs
     # Partners with a staff grant elsewhere must not browse under their partner grant.
-    qs = Person.objects.visible_to(user, roles=CASE_STAFF_ROLES).select_related(
-        "township", "caseworker"
-    )
+    qs = Person.objects.visible_to(user, Action.CASE_VIEW).select_related("township", "caseworker")
     if query:
         tokens = PersonNameToken.objects.filter(digest=name_prefix_digest(query))
         qs = qs.filter(pk__in=tokens.values("person_id"))
@@ -97,17 +91,14 @@ def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
 
 def person_get(*, user, public_id: Any) -> Person:
     """One visible person, or 404 — the same 404 as for an ID that does not exist."""
-    return get_object_or_404(
-        Person.objects.visible_to(user).select_related("township", "caseworker"),
-        public_id=public_id,
-    )
+    return scoped_get(user, Person.objects.select_related(*PERSON_RELATED), public_id=public_id)
 
 
 def person_find(*, user, public_id: Any) -> Person | None:
     """One visible person, or None when missing or out of scope (the caller decides)."""
     return (
         Person.objects.visible_to(user)
-        .select_related("township", "caseworker")
+        .select_related(*PERSON_RELATED)
         .filter(public_id=public_id)
         .first()
     )
@@ -116,18 +107,8 @@ def person_find(*, user, public_id: Any) -> Person | None:
 def person_get_emergency(*, user, public_id: Any) -> Person:
     """A person under the user's emergency-access grants (used only while a break-glass
     opening of that person is active in the session), or 404."""
-    return get_object_or_404(
-        Person.objects.visible_to(user, roles=[Role.EMERGENCY_ACCESS]).select_related(
-            "township", "caseworker"
-        ),
-        public_id=public_id,
-    )
-
-
-def is_case_staff_for(*, user, person: Person) -> bool:
-    """Caseworkers, township officers and supervisors over the person's township: they see
-    the record's access history and disclosures and may record a disclosure."""
-    return any(g.jurisdiction.covers(person.township) for g in grants_with(user, CASE_STAFF_ROLES))
+    persons = Person.objects.select_related(*PERSON_RELATED)
+    return scoped_get(user, persons, Action.BREAK_GLASS, public_id=public_id)
 
 
 # Filled by the referrals app (kangfu.web.reactions): the fields a partner officer sees of a
@@ -137,8 +118,7 @@ PARTNER_FIELDS_OF: Slot = Slot("people.partner_fields", default=lambda **kwargs:
 
 def visible_fields(*, user, person: Person) -> tuple[str, ...]:
     """The fields of ``person`` this user may see, in display order."""
-    covering = [g for g in grants_of(user) if g.jurisdiction.covers(person.township)]
-    if any(g.role in CASE_STAFF_ROLES for g in covering):
+    if may(user, Action.CASE_VIEW, person):
         return FULL_FIELDS
     # A partner sees what the live referrals to its department carry (the categories the
     # person agreed to), narrowed by what the department's service needs.
@@ -150,15 +130,9 @@ def visible_fields(*, user, person: Person) -> tuple[str, ...]:
     return tuple(field for field in FULL_FIELDS if field in allowed)
 
 
-def can_edit(*, user, person: Person) -> bool:
-    return any(
-        g.jurisdiction.covers(person.township) for g in grants_with(user, PERSON_WRITE_ROLES)
-    )
-
-
-def townships_for(user, roles=PERSON_WRITE_ROLES) -> list[Jurisdiction]:
-    """Townships under the user's grants for ``roles`` (by default: where they may register)."""
-    condition = scope_filter(user, "path", roles)
+def townships_for(user, action: str = Action.PERSON_WRITE) -> list[Jurisdiction]:
+    """Townships where the user may do ``action`` (by default: where they may register)."""
+    condition = scope_filter(user, "path", action)
     if condition is None:
         return []
     return list(Jurisdiction.objects.filter(condition, level=Level.TOWNSHIP).order_by("path"))
@@ -166,7 +140,7 @@ def townships_for(user, roles=PERSON_WRITE_ROLES) -> list[Jurisdiction]:
 
 def caseload_counts(*, user) -> dict[str, int]:
     """Figures for the home page: the user's own caseload and what their grants cover."""
-    visible = Person.objects.visible_to(user, roles=CASE_STAFF_ROLES)
+    visible = Person.objects.visible_to(user, Action.CASE_VIEW)
     today = timezone.localdate()
     return visible.aggregate(
         total=Count("pk"),

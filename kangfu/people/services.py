@@ -7,14 +7,14 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext, audit_record
-from kangfu.access.choices import AccessPurpose, AuditAction, Role
+from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import Jurisdiction, User
-from kangfu.access.scoping import PERSON_WRITE_ROLES, grants_with
+from kangfu.access.permissions import Action, require
 from kangfu.core import crypto
 from kangfu.people.models import Person, PersonNameToken
 
@@ -79,11 +79,6 @@ def _write_name_tokens(person: Person) -> None:
     )
 
 
-def _require_write(actor: User, township: Jurisdiction) -> None:
-    if not any(g.jurisdiction.covers(township) for g in grants_with(actor, PERSON_WRITE_ROLES)):
-        raise PermissionDenied("not allowed to register persons in this township")
-
-
 def _apply(person: Person, data: PersonData) -> None:
     person.name = data.name.strip()
     person.former_names = data.former_names.strip()
@@ -136,7 +131,7 @@ def person_register(
     ctx = AccessContext.of(actor)
     if ctx.purpose == AccessPurpose.CASELOAD:
         ctx = ctx.with_purpose(AccessPurpose.REGISTRATION)
-    _require_write(ctx.actor, township)
+    require(ctx.actor, Action.PERSON_WRITE, township)
     index = id_number_index(data.id_number)
     _existing_for(ctx.actor, index)
     person = Person(township=township, caseworker=caseworker, created_by=ctx.actor)
@@ -169,7 +164,7 @@ def person_update(
 ) -> Person:
     """Correct a person's identity data; the ``update`` event names the fields that changed."""
     ctx = AccessContext.of(actor)
-    _require_write(ctx.actor, person.township)
+    require(ctx.actor, Action.PERSON_WRITE, person)
     _existing_for(ctx.actor, id_number_index(data.id_number), exclude_pk=person.pk)
     # Whose caseload it was *before* the edit decides whether this was outside the caseload.
     outside = person.caseworker_id != ctx.actor.pk
@@ -209,10 +204,9 @@ def person_break_glass(*, actor: AccessContext, id_number: str, reason: str) -> 
                 % {"n": BREAK_GLASS_MIN_REASON}
             }
         )
-    if not grants_with(actor.actor, [Role.EMERGENCY_ACCESS]):
-        raise PermissionDenied("no emergency-access grant")
+    require(actor.actor, Action.BREAK_GLASS)
     person = (
-        Person.objects.visible_to(actor.actor, roles=[Role.EMERGENCY_ACCESS])
+        Person.objects.visible_to(actor.actor, Action.BREAK_GLASS)
         .filter(id_number_index=id_number_index(id_number))
         .select_related("township")
         .first()
@@ -243,7 +237,7 @@ def person_move(
     case. The actor must be able to write in the *receiving* township.
     """
     ctx = AccessContext.of(actor)
-    _require_write(ctx.actor, township)
+    require(ctx.actor, Action.PERSON_WRITE, township)
     if township.pk == person.township_id:
         raise ValidationError({"township": _("The person is already managed by this township.")})
     with transaction.atomic():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -19,9 +18,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
-from kangfu.access.choices import AccessPurpose, AuditAction, Role
+from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.forms import DisclosureForm, PurposeForm
-from kangfu.access.scoping import CASE_STAFF_ROLES, PERSON_READ_ROLES, PERSON_WRITE_ROLES, has_role
+from kangfu.access.permissions import Action, may, require
 from kangfu.access.selectors import record_history
 from kangfu.access.services import disclosure_record
 from kangfu.people import selectors, services
@@ -42,12 +41,6 @@ PURPOSE_TARGETS = {
 PERSON_TYPE = Person._meta.label_lower
 
 
-def _require_reader(user) -> None:
-    if not has_role(user, PERSON_READ_ROLES):
-        # Administrators and users without a grant read no person data at all.
-        raise PermissionDenied
-
-
 @dataclass(frozen=True)
 class Opened:
     """A person opened for this request, with the context its audit events carry."""
@@ -57,27 +50,27 @@ class Opened:
     emergency: bool = False
 
 
-def _open(
-    request, public_id, *, target: str, allowed: Callable | None = None
-) -> Opened | HttpResponse:
+def _open(request, public_id, *, target: str, action: str | None = None) -> Opened | HttpResponse:
     """Find the person and the purpose of this access, or send the user to state one.
 
     Order matters: scope first (404 for anything out of reach, including a lapsed
-    emergency opening), then the route's own permission (``allowed``, else 404), then the
+    emergency opening), then the route's own permission (``action``, else 404), then the
     purpose — so the prompt never appears for a record the user could not open anyway.
     """
     user = request.user
     ctx = AccessContext.from_request(request)
-    person = selectors.person_find(user=user, public_id=public_id) if _is_reader(user) else None
+    reader = may(user, Action.PERSON_VIEW)
+    person = selectors.person_find(user=user, public_id=public_id) if reader else None
     if person is None:
         emergency = access_purpose.break_glass_for(request, public_id)
         if emergency is None:
-            if not _is_reader(user):
+            if not reader:
+                # Administrators and users without a grant read no person data at all.
                 raise PermissionDenied
             raise Http404
         person = selectors.person_get_emergency(user=user, public_id=public_id)
         return Opened(person, ctx.with_purpose(emergency.code, emergency.note), emergency=True)
-    if allowed is not None and not allowed(user=user, person=person):
+    if action is not None and not may(user, action, person):
         raise Http404
     if not access_purpose.needs_purpose(user, person):
         return Opened(person, ctx)
@@ -90,14 +83,10 @@ def _open(
     return Opened(person, ctx.with_purpose(given.code, given.note))
 
 
-def _is_reader(user) -> bool:
-    return has_role(user, PERSON_READ_ROLES)
-
-
 @login_required
 def person_list(request):
-    _require_reader(request.user)
-    townships = selectors.townships_for(request.user, CASE_STAFF_ROLES)
+    require(request.user, Action.PERSON_VIEW)
+    townships = selectors.townships_for(request.user, Action.CASE_VIEW)
     form = PersonSearchForm(request.GET or None, townships=townships)
     search = selectors.PersonSearch()
     if form.is_valid():
@@ -116,8 +105,8 @@ def person_list(request):
         "form": form,
         "page": page,
         "search": search,
-        "is_staff_reader": has_role(request.user, CASE_STAFF_ROLES),
-        "can_register": has_role(request.user, PERSON_WRITE_ROLES),
+        "is_staff_reader": may(request.user, Action.CASE_VIEW),
+        "can_register": may(request.user, Action.PERSON_WRITE),
         "querystring": _querystring_without_page(request),
     }
     template = "people/person_list.html#results" if request.htmx else "people/person_list.html"
@@ -152,7 +141,7 @@ def person_detail(request, public_id):
         if opened.emergency
         else selectors.visible_fields(user=user, person=person)
     )
-    staff = selectors.is_case_staff_for(user=user, person=person)
+    staff = may(user, Action.PERSON_HISTORY, person)
     shown = (*fields, "access_history", "disclosures") if staff else fields
     person_read_audit(ctx=opened.ctx, person=person, fields=shown)
     rows = [(person._meta.get_field(name).verbose_name, _display(person, name)) for name in fields]
@@ -171,7 +160,7 @@ def person_detail(request, public_id):
         {
             "person": person,
             "rows": rows,
-            "can_edit": selectors.can_edit(user=user, person=person),
+            "can_edit": may(user, Action.PERSON_WRITE, person),
             "is_staff": staff,
             "emergency": opened.emergency,
             "purpose": opened.ctx,
@@ -231,7 +220,7 @@ def _to_detail(request, person):
 
 
 def _default_caseworker(request):
-    return request.user if has_role(request.user, [Role.CASEWORKER]) else None
+    return request.user if may(request.user, Action.CASELOAD_HOLD) else None
 
 
 def _already_registered_message(exc: services.PersonAlreadyRegistered) -> str:
@@ -252,7 +241,7 @@ def _already_registered_message(exc: services.PersonAlreadyRegistered) -> str:
 
 @login_required
 def person_edit(request, public_id):
-    opened = _open(request, public_id, target="edit", allowed=selectors.can_edit)
+    opened = _open(request, public_id, target="edit", action=Action.PERSON_WRITE)
     if isinstance(opened, HttpResponse):
         return opened
     person = opened.person
@@ -295,7 +284,7 @@ def person_edit(request, public_id):
 @login_required
 def person_purpose(request, public_id):
     """Ask why a record outside the user's caseload is being opened. Shows no person data."""
-    _require_reader(request.user)
+    require(request.user, Action.PERSON_VIEW)
     person = selectors.person_get(user=request.user, public_id=public_id)
     target = request.GET.get("next", "detail")
     if target not in PURPOSE_TARGETS:
@@ -318,8 +307,7 @@ def person_purpose(request, public_id):
 @login_required
 def person_break_glass(request):
     """Emergency access: open one person by full ID number under an emergency grant."""
-    if not has_role(request.user, [Role.EMERGENCY_ACCESS]):
-        raise PermissionDenied
+    require(request.user, Action.BREAK_GLASS)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -355,7 +343,7 @@ def person_break_glass(request):
 def person_access_record(request, public_id):
     """The printable list, in Chinese, of every access to and disclosure of a record, to hand
     to the person. Staff appear as role and office, not by personal name."""
-    opened = _open(request, public_id, target="access-record", allowed=selectors.is_case_staff_for)
+    opened = _open(request, public_id, target="access-record", action=Action.PERSON_HISTORY)
     if isinstance(opened, HttpResponse):
         return opened
     person = opened.person
@@ -387,7 +375,7 @@ def _mask(id_number: str) -> str:
 @login_required
 def disclosure_create(request, public_id):
     """Record a disclosure of this person's data (the form sits on the person's page)."""
-    opened = _open(request, public_id, target="disclosure", allowed=selectors.is_case_staff_for)
+    opened = _open(request, public_id, target="disclosure", action=Action.PERSON_DISCLOSE)
     if isinstance(opened, HttpResponse):
         return opened
     person = opened.person

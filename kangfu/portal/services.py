@@ -26,9 +26,9 @@ from django_otp.oath import TOTP
 from kangfu.access.audit import AccessContext, audit_record, is_person_actor
 from kangfu.access.choices import AuditAction
 from kangfu.access.models import User
+from kangfu.access.permissions import Action, require
 from kangfu.people import idnumber
 from kangfu.people.models import Person
-from kangfu.people.selectors import can_edit
 from kangfu.people.services import id_number_index
 from kangfu.portal.models import PortalAccount, ReviewAsk, ReviewAskState
 
@@ -78,8 +78,7 @@ def portal_code_issue(*, actor: User | AccessContext, person: Person) -> tuple[P
     Returns the code in clear once, for printing; only its hash is kept. A new code replaces
     any earlier one that was not used."""
     ctx = AccessContext.of(actor)
-    if is_person_actor(ctx.actor) or not can_edit(user=ctx.actor, person=person):
-        raise PermissionDenied("not case staff of this person's township")
+    require(ctx.actor, Action.PERSON_WRITE, person)
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     now = timezone.now()
     with transaction.atomic():
@@ -99,8 +98,7 @@ def portal_access_disable(*, actor: User | AccessContext, person: Person) -> Por
     """Switch the person's portal access off (a lost phone, a request): the password, any
     code and the second factor stop working until a new code is issued."""
     ctx = AccessContext.of(actor)
-    if is_person_actor(ctx.actor) or not can_edit(user=ctx.actor, person=person):
-        raise PermissionDenied("not case staff of this person's township")
+    require(ctx.actor, Action.PERSON_WRITE, person)
     with transaction.atomic():
         account = PortalAccount.objects.select_for_update().get(person=person)
         account.disabled_at = timezone.now()

@@ -18,11 +18,11 @@ from django.views.decorators.http import require_POST
 from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AuditAction
-from kangfu.access.scoping import CASE_STAFF_ROLES, has_role
+from kangfu.access.permissions import Action, may, require
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases.views import agreement_pdf_response
 from kangfu.people.models import Person
-from kangfu.people.selectors import can_edit, person_get
+from kangfu.people.selectors import person_get
 from kangfu.portal import services
 from kangfu.portal.models import PortalAccount, ReviewAsk, ReviewAskState
 
@@ -42,10 +42,9 @@ def _ctx(request, person) -> AccessContext | HttpResponse:
 
 
 def _writer_person(request, public_id) -> Person:
-    if not has_role(request.user, CASE_STAFF_ROLES):
-        raise PermissionDenied
+    require(request.user, Action.CASE_VIEW)
     person = person_get(user=request.user, public_id=public_id)
-    if not can_edit(user=request.user, person=person):
+    if not may(request.user, Action.PERSON_WRITE, person):
         raise Http404
     return person
 
@@ -112,9 +111,8 @@ def person_access_off(request, public_id):
 @login_required
 def review_asks(request):
     """Requests for review written in the portal and waiting to be registered."""
-    if not has_role(request.user, CASE_STAFF_ROLES):
-        raise PermissionDenied
-    visible = Person.objects.visible_to(request.user, roles=CASE_STAFF_ROLES)
+    require(request.user, Action.CASE_VIEW)
+    visible = Person.objects.visible_to(request.user, Action.CASE_VIEW)
     qs = (
         ReviewAsk.objects.filter(person__in=visible.values("pk"), state=ReviewAskState.WAITING)
         .select_related("person", "person__township")
@@ -135,9 +133,8 @@ def review_asks(request):
 @login_required
 @require_POST
 def review_ask_register(request, pk):
-    if not has_role(request.user, CASE_STAFF_ROLES):
-        raise PermissionDenied
-    visible = Person.objects.visible_to(request.user, roles=CASE_STAFF_ROLES)
+    require(request.user, Action.CASE_VIEW)
+    visible = Person.objects.visible_to(request.user, Action.CASE_VIEW)
     ask = get_object_or_404(
         ReviewAsk.objects.filter(person__in=visible.values("pk")).select_related("person"), pk=pk
     )

@@ -14,9 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from kangfu.access.choices import Role
 from kangfu.access.models import Department, Disclosure, Jurisdiction
-from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with
+from kangfu.access.permissions import Action, nodes_for, partner_departments
 from kangfu.cases.models import CaseChildQuerySet
 from kangfu.referrals.choices import (
     PARTNER_LIVE_STATES,
@@ -40,12 +39,12 @@ class ProviderQuerySet(models.QuerySet):
         training centre …), and a partner the providers linked to its own department."""
         condition = Q()
         found = False
-        for grant in grants_with(user, CASE_STAFF_ROLES):
-            path = grant.jurisdiction.path
+        for node in nodes_for(user, Action.CASE_VIEW):
+            path = node.path
             condition |= Q(jurisdiction__path__in=ancestor_paths(path))
             condition |= Q(jurisdiction__path__startswith=path)
             found = True
-        departments = [g.department_id for g in grants_with(user, [Role.PARTNER])]
+        departments = partner_departments(user)
         if departments:
             condition |= Q(department_id__in=departments)
             found = True
@@ -107,7 +106,7 @@ class ReferralQuerySet(CaseChildQuerySet):
     def addressed_to(self, user):
         """Referrals sent to a department the user is a partner officer of (once sent: a
         proposal the person has not agreed to never reaches the partner)."""
-        departments = [g.department_id for g in grants_with(user, [Role.PARTNER])]
+        departments = partner_departments(user)
         if not departments:
             return self.none()
         return self.filter(department_id__in=departments, sent_on__isnull=False).exclude(

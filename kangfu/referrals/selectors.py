@@ -14,8 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from kangfu.access.choices import Role
-from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with, has_role
+from kangfu.access.permissions import Action, may, partner_departments
 from kangfu.referrals.choices import CATEGORY_FIELDS, PARTNER_LIVE_STATES
 from kangfu.referrals.models import Referral, ServiceProvider
 
@@ -34,9 +33,9 @@ def referrals_for(*, user) -> QuerySet[Referral]:
     """Every referral the user may see: as case staff, and as a partner officer."""
     staff = Referral.objects.visible_to(user)
     partner = Referral.objects.addressed_to(user)
-    if not has_role(user, CASE_STAFF_ROLES):
+    if not may(user, Action.CASE_VIEW):
         qs = partner
-    elif not has_role(user, [Role.PARTNER]):
+    elif not partner_departments(user):
         qs = staff
     else:
         qs = Referral.objects.filter(Q(pk__in=staff.values("pk")) | Q(pk__in=partner.values("pk")))
@@ -54,14 +53,16 @@ def is_staff_view(*, user, referral: Referral) -> bool:
 
 def partner_sees_person(*, user, referral: Referral) -> bool:
     """A partner officer sees the person's minimum data only while the referral is live."""
-    departments = {g.department_id for g in grants_with(user, [Role.PARTNER])}
-    return referral.department_id in departments and referral.state in PARTNER_LIVE_STATES
+    return (
+        referral.department_id in partner_departments(user)
+        and referral.state in PARTNER_LIVE_STATES
+    )
 
 
 def partner_person_condition(user) -> Q | None:
     """For ``Person.objects.visible_to``: persons with a live referral to one of the user's
     partner departments — exactly those a partner officer may open."""
-    departments = [g.department_id for g in grants_with(user, [Role.PARTNER])]
+    departments = list(partner_departments(user))
     if not departments:
         return None
     live = Referral.objects.filter(
@@ -76,7 +77,7 @@ def partner_fields(*, user, person, department_fields) -> tuple[str, ...]:
     """The fields a partner officer sees of ``person``: what the live referrals to their
     department carry (the categories the person agreed to), narrowed by the department's own
     field set ``department_fields(kind)``."""
-    grants = {g.department_id: g.department for g in grants_with(user, [Role.PARTNER])}
+    grants = partner_departments(user)
     if not grants:
         return ()
     live = Referral.objects.filter(

@@ -19,14 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext, PersonActor, is_person_actor
-from kangfu.access.choices import AuditAction, DataCategory, LegalBasis, Role
+from kangfu.access.choices import AuditAction, DataCategory, LegalBasis
 from kangfu.access.models import Jurisdiction, User
-from kangfu.access.scoping import grants_with
+from kangfu.access.permissions import Action, may, partner_departments, require
 from kangfu.access.services import disclosure_record
 from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.models import Case
-from kangfu.cases.services import can_write, timeline_add
+from kangfu.cases.services import timeline_add
 from kangfu.core.validation import not_future as _not_future
 from kangfu.referrals import lifecycle
 from kangfu.referrals.choices import (
@@ -41,9 +41,6 @@ from kangfu.referrals.lifecycle import Transition
 from kangfu.referrals.models import Referral, ServiceProvider
 
 Actor = User | AccessContext | PersonActor
-# Who keeps the directory: township officers for their township, supervisors for their
-# subtree. Caseworkers read it.
-DIRECTORY_ROLES = frozenset({Role.TOWNSHIP_OFFICER, Role.SUPERVISOR})
 PROVIDER_FIELDS = (
     "name",
     "kind",
@@ -67,10 +64,6 @@ def _today() -> dt.date:
 # --- the directory ------------------------------------------------------------------------
 
 
-def can_manage_directory(user, jurisdiction: Jurisdiction) -> bool:
-    return any(g.jurisdiction.covers(jurisdiction) for g in grants_with(user, DIRECTORY_ROLES))
-
-
 def _clean_provider(data: dict) -> dict:
     data = {k: v for k, v in data.items() if k in PROVIDER_FIELDS}
     data["kind"] = ServiceKind(data["kind"]).value
@@ -86,8 +79,8 @@ def _clean_provider(data: dict) -> dict:
 def provider_create(*, actor: Actor, jurisdiction: Jurisdiction, data: dict) -> ServiceProvider:
     """Add an organisation to the directory of ``jurisdiction``."""
     ctx = _ctx(actor)
-    if not can_manage_directory(ctx.actor, jurisdiction):
-        raise PermissionDenied("not a township officer or supervisor over this jurisdiction")
+    # Township officers keep their township's directory, supervisors their subtree's.
+    require(ctx.actor, Action.DIRECTORY_MANAGE, jurisdiction)
     data = _clean_provider(data)
     if ServiceProvider.objects.filter(jurisdiction=jurisdiction, name=data["name"]).exists():
         raise ValidationError(
@@ -99,8 +92,7 @@ def provider_create(*, actor: Actor, jurisdiction: Jurisdiction, data: dict) -> 
 @transaction.atomic
 def provider_update(*, actor: Actor, provider: ServiceProvider, data: dict) -> ServiceProvider:
     ctx = _ctx(actor)
-    if not can_manage_directory(ctx.actor, provider.jurisdiction):
-        raise PermissionDenied("not a township officer or supervisor over this jurisdiction")
+    require(ctx.actor, Action.DIRECTORY_MANAGE, provider)
     data = _clean_provider(data)
     clash = ServiceProvider.objects.filter(
         jurisdiction=provider.jurisdiction, name=data["name"]
@@ -120,7 +112,7 @@ def provider_update(*, actor: Actor, provider: ServiceProvider, data: dict) -> S
 
 def is_sender(user, referral: Referral) -> bool:
     """Case staff who may act on the referring case (caseworker, township officer)."""
-    return not is_person_actor(user) and can_write(user, referral.case.township)
+    return may(user, Action.CASE_WORK, referral)
 
 
 def is_receiver(user, referral: Referral) -> bool:
@@ -130,7 +122,7 @@ def is_receiver(user, referral: Referral) -> bool:
         return False
     if referral.department_id is None:
         return is_sender(user, referral)
-    return any(g.department_id == referral.department_id for g in grants_with(user, [Role.PARTNER]))
+    return referral.department_id in partner_departments(user)
 
 
 def _audit(ctx: AccessContext, referral: Referral, action: str, fields: Iterable[str]) -> None:
@@ -180,8 +172,7 @@ def referral_propose(
 ) -> Referral:
     """Propose a referral of the case's person to ``provider``. Nothing leaves yet."""
     ctx = _ctx(actor)
-    if is_person_actor(ctx.actor) or not can_write(ctx.actor, case.township):
-        raise PermissionDenied("not case staff of this township")
+    require(ctx.actor, Action.CASE_WORK, case)
     if case.state != CaseState.OPEN:
         raise ValidationError(_("The case is closed."))
     if not ServiceProvider.objects.visible_to(ctx.actor).filter(pk=provider.pk).exists():

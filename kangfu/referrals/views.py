@@ -25,9 +25,10 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
-from kangfu.access.choices import AccessPurpose, AuditAction, Level, Role
+from kangfu.access.choices import AccessPurpose, AuditAction, Level
 from kangfu.access.models import Department, Jurisdiction
-from kangfu.access.scoping import CASE_STAFF_ROLES, has_role, scope_filter
+from kangfu.access.permissions import Action, may, require
+from kangfu.access.scoping import scope_filter
 from kangfu.cases.forms import apply_errors
 from kangfu.cases.selectors import case_get, today
 from kangfu.people.selectors import PARTNER_FIELDS
@@ -37,12 +38,6 @@ from kangfu.referrals.lifecycle import Transition
 from kangfu.referrals.models import Referral
 
 PAGE_SIZE = 25
-READ_ROLES = (*CASE_STAFF_ROLES, Role.PARTNER)
-
-
-def _require_reader(user) -> None:
-    if not has_role(user, READ_ROLES):
-        raise PermissionDenied
 
 
 def _go(request, url: str) -> HttpResponse:
@@ -55,7 +50,7 @@ def _go(request, url: str) -> HttpResponse:
 def _directory_nodes(user):
     """Jurisdictions whose directory the user keeps (officers: township; supervisors: their
     subtree down to township)."""
-    condition = scope_filter(user, "path", services.DIRECTORY_ROLES)
+    condition = scope_filter(user, "path", Action.DIRECTORY_MANAGE)
     if condition is None:
         return Jurisdiction.objects.none()
     return Jurisdiction.objects.filter(condition).exclude(level=Level.NATIONAL).order_by("path")
@@ -63,7 +58,7 @@ def _directory_nodes(user):
 
 @login_required
 def provider_list(request):
-    _require_reader(request.user)
+    require(request.user, Action.PERSON_VIEW)
     qs = selectors.providers(user=request.user)
     kind = request.GET.get("kind", "")
     if kind:
@@ -83,14 +78,14 @@ def provider_list(request):
 
 @login_required
 def provider_detail(request, pk):
-    _require_reader(request.user)
+    require(request.user, Action.PERSON_VIEW)
     provider = selectors.provider_get(user=request.user, pk=pk)
     return render(
         request,
         "referrals/provider_detail.html",
         {
             "provider": provider,
-            "can_manage": services.can_manage_directory(request.user, provider.jurisdiction),
+            "can_manage": may(request.user, Action.DIRECTORY_MANAGE, provider),
         },
     )
 
@@ -128,9 +123,9 @@ def provider_create(request):
 
 @login_required
 def provider_edit(request, pk):
-    _require_reader(request.user)
+    require(request.user, Action.PERSON_VIEW)
     provider = selectors.provider_get(user=request.user, pk=pk)
-    if not services.can_manage_directory(request.user, provider.jurisdiction):
+    if not may(request.user, Action.DIRECTORY_MANAGE, provider):
         raise Http404
     initial = {f: getattr(provider, f) for f in services.PROVIDER_FIELDS}
     form = forms.ProviderForm(
@@ -176,7 +171,7 @@ def _paths_around(node) -> list[str]:
 def referral_list(request):
     """Referrals the user may see. Case staff: their subtree's. Partner officers: those
     addressed to their department, with the person's name only while live."""
-    _require_reader(request.user)
+    require(request.user, Action.PERSON_VIEW)
     qs = selectors.referrals_for(user=request.user)
     state = request.GET.get("state", "")
     if state in ReferralState.values:
@@ -217,7 +212,7 @@ class Opened:
 
 def _open(request, public_id) -> Opened | HttpResponse:
     """The referral and the purpose of this access, or the purpose prompt."""
-    _require_reader(request.user)
+    require(request.user, Action.PERSON_VIEW)
     referral = selectors.referral_get(user=request.user, public_id=public_id)
     ctx = AccessContext.from_request(request)
     staff = selectors.is_staff_view(user=request.user, referral=referral)
@@ -334,7 +329,7 @@ def _may(user, referral: Referral, transition: Transition) -> bool:
 def referral_create(request, case_id):
     """Propose a referral from the case page."""
     case = case_get(user=request.user, public_id=case_id)
-    if not services.can_write(request.user, case.township) or not case.is_open:
+    if not may(request.user, Action.CASE_WORK, case) or not case.is_open:
         raise Http404
     form = forms.ProposeForm(
         request.POST or None,

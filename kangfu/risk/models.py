@@ -14,7 +14,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from kangfu.access.scoping import CASE_STAFF_ROLES, ScopedQuerySet
+from kangfu.access.permissions import Action
+from kangfu.access.scoping import ScopedQuerySet
 from kangfu.risk.choices import (
     OPEN_STATUSES,
     AssessmentStatus,
@@ -30,12 +31,12 @@ class PersonScopedQuerySet(ScopedQuerySet):
     every case is sealed drops out, as everywhere (``Person.objects.visible_to``)."""
 
     person_field = "person"
-    read_roles = CASE_STAFF_ROLES
+    default_action = Action.CASE_VIEW
 
-    def visible_to(self, user, *, roles=None):
+    def visible_to(self, user, action=None):
         from kangfu.people.models import Person
 
-        persons = Person.objects.visible_to(user, roles=roles or self.read_roles)
+        persons = Person.objects.visible_to(user, action or self.default_action)
         return self.filter(**{f"{self.person_field}__in": persons.values("pk")})
 
 

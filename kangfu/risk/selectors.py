@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
+from kangfu.access.scoping import scoped_get
 from kangfu.cases.choices import ExternalKind
 from kangfu.cases.models import Case, ExternalPeriod
 from kangfu.core.dates import add_years
@@ -114,27 +114,15 @@ def anniversaries_due(
 
 def assessment_get(*, user, public_id: Any) -> Assessment:
     """One visible assessment, or 404 (the same 404 as for one that does not exist)."""
-    return get_object_or_404(
-        Assessment.objects.visible_to(user).select_related(
-            "person",
-            "person__township",
-            "person__caseworker",
-            "assessor",
-            "approver",
-            "returned_by",
-            "case",
-        ),
-        public_id=public_id,
+    related = ("person__township", "person__caseworker", "assessor", "approver", "returned_by")
+    return scoped_get(
+        user, Assessment.objects.select_related(*related, "case"), public_id=public_id
     )
 
 
 def review_request_get(*, user, public_id: Any) -> ReviewRequest:
-    return get_object_or_404(
-        ReviewRequest.objects.visible_to(user).select_related(
-            "person", "person__township", "assessment", "answered_by", "received_by"
-        ),
-        public_id=public_id,
-    )
+    related = ("person__township", "assessment", "answered_by", "received_by")
+    return scoped_get(user, ReviewRequest.objects.select_related(*related), public_id=public_id)
 
 
 def person_risk(person) -> PersonRisk | None:

@@ -30,9 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kangfu.access.audit import AccessContext, audit_record
-from kangfu.access.choices import AuditAction, Role
+from kangfu.access.choices import AuditAction
 from kangfu.access.models import User
-from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with
+from kangfu.access.permissions import Action, require
 from kangfu.cases.services import case_category_record
 from kangfu.core.events import publish
 from kangfu.core.text import site_text
@@ -57,7 +57,6 @@ from kangfu.risk.events import CategoryApproved
 from kangfu.risk.models import Assessment, Notice, PersonRisk, ReviewRequest
 
 Actor = User | AccessContext
-APPROVER_ROLES = frozenset({Role.TOWNSHIP_OFFICER, Role.SUPERVISOR})
 # Facts the assessor answers (the rest come from the system: the day, the current category,
 # and what the case record establishes).
 ANSWER_FIELDS = tuple(
@@ -75,21 +74,6 @@ def _ctx(actor: Actor) -> AccessContext:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _covers(user: User, roles, township) -> bool:
-    return any(g.jurisdiction.covers(township) for g in grants_with(user, roles))
-
-
-def can_assess(user: User, person: Person) -> bool:
-    return _covers(user, CASE_STAFF_ROLES, person.township)
-
-
-def can_approve(user: User, assessment: Assessment) -> bool:
-    """A township officer or supervisor over the township who is not the assessor."""
-    return assessment.assessor_id != user.pk and _covers(
-        user, APPROVER_ROLES, assessment.person.township
-    )
 
 
 def pack_for(case) -> Pack:
@@ -173,8 +157,7 @@ def assessment_start(
     A person has one open assessment at a time (draft, awaiting approval or returned).
     """
     ctx = _ctx(actor)
-    if not can_assess(ctx.actor, person):
-        raise PermissionDenied("not case staff over this person's township")
+    require(ctx.actor, Action.RISK_ASSESS, person)
     if Assessment.objects.filter(person=person, status__in=OPEN_STATUSES).exists():
         raise ValidationError(
             _("An assessment of this person is already open; finish it first."), code="open"
@@ -201,7 +184,8 @@ def assessment_start(
 
 
 def _require_assessor(ctx: AccessContext, assessment: Assessment) -> None:
-    if assessment.assessor_id != ctx.actor.pk or not can_assess(ctx.actor, assessment.person):
+    require(ctx.actor, Action.RISK_ASSESS, assessment)
+    if assessment.assessor_id != ctx.actor.pk:
         raise PermissionDenied("only the assessor changes an assessment")
     if assessment.status not in EDITABLE_STATUSES:
         raise ValidationError(_("This assessment can no longer be changed."), code="status")
@@ -320,8 +304,7 @@ def assessment_submit(*, actor: Actor, assessment: Assessment) -> Assessment:
 def _require_approver(ctx: AccessContext, assessment: Assessment) -> None:
     if assessment.assessor_id == ctx.actor.pk:
         raise PermissionDenied(_("No one may approve or return their own assessment."))
-    if not _covers(ctx.actor, APPROVER_ROLES, assessment.person.township):
-        raise PermissionDenied("not a township officer or supervisor over this township")
+    require(ctx.actor, Action.RISK_APPROVE, assessment)
 
 
 def assessment_approve(*, actor: Actor, assessment: Assessment, comment: str = "") -> Assessment:
@@ -450,8 +433,7 @@ def notice_handover(
     """Record that the notice reached the person (once)."""
     ctx = _ctx(actor)
     person = notice.assessment.person
-    if not can_assess(ctx.actor, person):
-        raise PermissionDenied("not case staff over this person's township")
+    require(ctx.actor, Action.RISK_ASSESS, person)
     if notice.handed_over_on is not None:
         raise ValidationError(_("The handover of this notice is already recorded."))
     _not_future("handed_over_on", handed_over_on)
@@ -477,8 +459,7 @@ def review_request_create(
     """Record the person's request to review their current category, with their reasons.
     It is due for an answer within the pack's ``review.request_answer_days``."""
     ctx = _ctx(actor)
-    if not can_assess(ctx.actor, person):
-        raise PermissionDenied("not case staff over this person's township")
+    require(ctx.actor, Action.RISK_ASSESS, person)
     risk = _current(person)
     if risk is None or risk.last_assessment_id is None:
         raise ValidationError(_("This person has no approved category to review yet."))
@@ -530,8 +511,7 @@ def review_request_answer(
         raise PermissionDenied(
             _("A review is answered by someone other than the assessor of the assessment.")
         )
-    if not can_assess(ctx.actor, person):
-        raise PermissionDenied("not case staff over this person's township")
+    require(ctx.actor, Action.RISK_ASSESS, person)
     if request.state != ReviewState.OPEN:
         raise ValidationError(_("This request has already been answered."))
     try:
@@ -572,8 +552,7 @@ def review_request_notify(
     """Record that the answer reached the person."""
     ctx = _ctx(actor)
     person = request.person
-    if not can_assess(ctx.actor, person):
-        raise PermissionDenied("not case staff over this person's township")
+    require(ctx.actor, Action.RISK_ASSESS, person)
     if request.state != ReviewState.ANSWERED:
         raise ValidationError(_("Answer the request before recording that the person was told."))
     if request.notified_on is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +26,7 @@ from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.forms import PurposeForm
-from kangfu.access.scoping import CASE_STAFF_ROLES, has_role
+from kangfu.access.permissions import Action, may, require
 from kangfu.people.selectors import person_get
 from kangfu.policy import engine
 from kangfu.policy.packs import get_pack
@@ -47,15 +47,10 @@ PURPOSE_TARGETS = {
 PURPOSE_DEFAULT = {"assessment": AccessPurpose.APPROVAL, "review": AccessPurpose.PERSON_REQUEST}
 
 
-def _require_staff(user) -> None:
-    if not has_role(user, CASE_STAFF_ROLES):
-        raise PermissionDenied
-
-
 def _person(request, person_id):
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     person = person_get(user=request.user, public_id=person_id)
-    if not services.can_assess(request.user, person):
+    if not may(request.user, Action.RISK_ASSESS, person):
         raise Http404
     return person
 
@@ -180,7 +175,7 @@ def start(request, person_id):
 
 
 def _assessment(request, public_id):
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     return selectors.assessment_get(user=request.user, public_id=public_id)
 
 
@@ -315,7 +310,7 @@ def _detail_context(request, assessment, notice, decision_form, handover_form) -
         "rows": evidence_rows(assessment),
         "notice": notice,
         "can_decide": assessment.status == AssessmentStatus.SUBMITTED
-        and services.can_approve(user, assessment),
+        and may(user, Action.RISK_APPROVE, assessment),
         "own": assessment.assessor_id == user.pk,
         "can_edit": assessment.assessor_id == user.pk and assessment.status in EDITABLE_STATUSES,
         "decision_form": decision_form,
@@ -335,8 +330,7 @@ def assessment_decide(request, public_id):
     ctx = _context(request, person, "assessment", assessment.public_id)
     if isinstance(ctx, HttpResponse):
         return ctx
-    if not services.can_approve(request.user, assessment):
-        raise PermissionDenied
+    require(request.user, Action.RISK_APPROVE, assessment)
     form = forms.DecisionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -388,7 +382,7 @@ def notice_pdf_view(request, public_id):
 def notice_handover_view(request, public_id):
     assessment = _assessment(request, public_id)
     notice = getattr(assessment, "notice", None)
-    if notice is None or not services.can_assess(request.user, assessment.person):
+    if notice is None or not may(request.user, Action.RISK_ASSESS, assessment):
         raise Http404
     ctx = _context(request, assessment.person, "assessment", assessment.public_id)
     if isinstance(ctx, HttpResponse):
@@ -441,9 +435,9 @@ def review_create(request, person_id):
 
 
 def _review(request, public_id):
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     review = selectors.review_request_get(user=request.user, public_id=public_id)
-    if not services.can_assess(request.user, review.person):
+    if not may(request.user, Action.RISK_ASSESS, review):
         raise Http404
     return review
 
@@ -516,7 +510,7 @@ VIEWS = {
 def overview(request):
     """For the user's subtree: who is due or overdue for review, who has been high too long
     without a fresh assessment, what awaits approval, which review requests are open."""
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     view = request.GET.get("view", "due")
     if view not in VIEWS:
         view = "due"

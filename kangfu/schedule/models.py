@@ -15,7 +15,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from kangfu.access.models import Jurisdiction
-from kangfu.access.scoping import CASE_STAFF_ROLES, scope_filter
+from kangfu.access.permissions import Action
+from kangfu.access.scoping import ScopedQuerySet
 from kangfu.cases.models import CaseChildQuerySet
 from kangfu.schedule.choices import (
     AppointmentKind,
@@ -118,14 +119,14 @@ class Appointment(models.Model):
         return self.kind.endswith("_test")
 
 
-class DelegationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Requests sent by the user's townships (while they hold the case) or sent to them."""
-        sent = scope_filter(user, "case__township__path", CASE_STAFF_ROLES)
-        received = scope_filter(user, "to_township__path", CASE_STAFF_ROLES)
-        if sent is None:
-            return self.none()
-        return self.exclude(case__state="sealed").filter(sent | received)
+class DelegationQuerySet(ScopedQuerySet):
+    """Requests sent by the user's townships (while they hold the case) or sent to them."""
+
+    scope_path_field = ("case__township__path", "to_township__path")
+    default_action = Action.CASE_VIEW
+
+    def visible_to(self, user, action=None):
+        return super().visible_to(user, action).exclude(case__state="sealed")
 
 
 class DelegatedTestRequest(models.Model):

@@ -6,11 +6,10 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from kangfu.access.choices import Role
-from kangfu.access.scoping import has_role
+from kangfu.access.permissions import Action, may
+from kangfu.access.scoping import scoped_get
 from kangfu.cases.models import Case
 from kangfu.schedule.choices import TEST_KINDS, AppointmentState, ReminderKind
 from kangfu.schedule.models import (
@@ -41,7 +40,7 @@ def reminders_for(*, user, township_id: int | None = None) -> QuerySet[Reminder]
 
 def sealed_reminders(*, user) -> QuerySet[Reminder]:
     """Records past retention, for the records officer (sealed cases only they reach)."""
-    if not has_role(user, [Role.RECORDS_OFFICER]):
+    if not may(user, Action.CASE_KEEP_SEALED):
         return Reminder.objects.none()
     return (
         Reminder.objects.filter(case__in=Case.objects.sealed_for(user).values("pk"))
@@ -129,25 +128,17 @@ def action(reminder: Reminder) -> tuple[str, str]:
 
 
 def appointment_get(*, user, pk: int) -> Appointment:
-    return get_object_or_404(
-        Appointment.objects.visible_to(user).select_related("case", "case__person", "measure"),
-        pk=pk,
-    )
+    return scoped_get(user, Appointment.objects.select_related("case__person", "measure"), pk=pk)
 
 
 def test_get(*, user, pk: int) -> DrugTest:
-    return get_object_or_404(
-        DrugTest.objects.visible_to(user).select_related("case", "case__person", "finding"),
-        pk=pk,
-    )
+    return scoped_get(user, DrugTest.objects.select_related("case__person", "finding"), pk=pk)
 
 
 def delegation_get(*, user, public_id) -> DelegatedTestRequest:
-    return get_object_or_404(
-        DelegatedTestRequest.objects.visible_to(user).select_related(
-            "case", "case__person", "from_township", "to_township"
-        ),
-        public_id=public_id,
+    related = ("case__person", "from_township", "to_township")
+    return scoped_get(
+        user, DelegatedTestRequest.objects.select_related(*related), public_id=public_id
     )
 
 

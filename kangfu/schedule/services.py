@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from kangfu.access.audit import AccessContext
 from kangfu.access.choices import AuditAction, DataCategory, Level
 from kangfu.access.models import Jurisdiction, User
+from kangfu.access.permissions import Action, require
 from kangfu.access.services import disclosure_record
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases import services as cases
@@ -66,11 +67,6 @@ def _today() -> dt.date:
 
 def _audit(ctx: AccessContext, case: Case, action: str, fields) -> None:
     case_work_audit(ctx=ctx, case=case, action=action, fields=fields)
-
-
-def _require_writer(ctx: AccessContext, case: Case) -> None:
-    if not cases.can_write(ctx.actor, case.township) or case.state == "sealed":
-        raise PermissionDenied("not case staff of this township")
 
 
 # --- the plan ---------------------------------------------------------------------------
@@ -200,7 +196,7 @@ def consent_record(
     """Record the person's consent to voluntary aftercare: with no measure in force, the only
     basis on which calls may be planned (never tests: no pack may plan them on consent)."""
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _not_future("given_on", given_on)
     if ends_on < given_on:
         raise ValidationError({"ends_on": _("The consent cannot end before it is given.")})
@@ -219,7 +215,7 @@ def consent_withdraw(*, actor: Actor, consent: Consent, withdrawn_on: dt.date) -
     """The person withdraws consent: nothing more is planned on it from that day."""
     ctx = _ctx(actor)
     case = consent.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _not_future("withdrawn_on", withdrawn_on)
     if consent.withdrawn_on is not None:
         raise ValidationError(_("This consent has already been withdrawn."))
@@ -257,10 +253,8 @@ def test_record(
     confirmation (a reminder says so); a negative one is final."""
     ctx = _ctx(actor)
     township = delegation.to_township if delegation is not None else case.township
-    if delegation is None:
-        _require_writer(ctx, case)
-    elif not cases.can_write(ctx.actor, township):
-        raise PermissionDenied("not case staff of the township asked to take the test")
+    # A delegated test is taken at the township asked (the request's own, not the case's).
+    require(ctx.actor, Action.CASE_WORK, delegation or case, at=township)
     sample, screen_result = Sample(sample), Result(screen_result)
     _not_future("taken_on", taken_on)
     if appointment is not None:
@@ -302,7 +296,7 @@ def test_lab_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.
     goes on the caseworker's list (a relapse finding)."""
     ctx = _ctx(actor)
     case = test.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     result = Result(result)
     _not_future("result_on", result_on)
     if test.screen_result != Result.POSITIVE or test.lab_result:
@@ -371,7 +365,7 @@ def test_result_told(*, actor: Actor, test: DrugTest, told_on: dt.date) -> DrugT
     """The day the person was told the confirmed result: the re-test period runs from it."""
     ctx = _ctx(actor)
     case = test.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _not_future("told_on", told_on)
     if test.lab_result != Result.POSITIVE:
         raise ValidationError(_("Only a confirmed positive result is told for a re-test."))
@@ -401,7 +395,7 @@ def retest_request(*, actor: Actor, test: DrugTest, requested_on: dt.date) -> Dr
     within 3 days of being told the result."""
     ctx = _ctx(actor)
     case = test.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _not_future("requested_on", requested_on)
     test.refresh_from_db()
     if test.retest_requested_on is not None:
@@ -444,7 +438,7 @@ def retest_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.da
     stays and the test shows the re-test beside it."""
     ctx = _ctx(actor)
     case = test.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     result = Result(result)
     _not_future("result_on", result_on)
     if test.retest_requested_on is None or test.retest_result:
@@ -492,7 +486,7 @@ def appointment_outcome(
     good reason (illness, rescheduled, work, other — with a note), which never counts."""
     ctx = _ctx(actor)
     case = appointment.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     try:
         outcome = AppointmentState(outcome)
     except ValueError:
@@ -558,7 +552,7 @@ def violation_withdraw(
     on it is withdrawn when no threshold is reached any more)."""
     ctx = _ctx(actor)
     case = violation.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why it is withdrawn.")})
@@ -603,7 +597,7 @@ def delegation_request(
     """Ask another township to take a test for a person who works there. The name and the
     sample asked for go to that township: accounted for as a disclosure."""
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     if case.state != "open":
         raise ValidationError(_("The case is closed."))
     if to_township.level != Level.TOWNSHIP or to_township.pk == case.township_id:
@@ -640,8 +634,7 @@ def delegation_request(
 
 def delegation_decline(*, actor: Actor, request: DelegatedTestRequest, reason: str) -> None:
     ctx = _ctx(actor)
-    if not cases.can_write(ctx.actor, request.to_township):
-        raise PermissionDenied("not case staff of the township asked")
+    require(ctx.actor, Action.CASE_WORK, request, at=request.to_township)
     if request.state != DelegationState.OPEN:
         raise ValidationError(_("This request has already been answered."))
     if not reason.strip():

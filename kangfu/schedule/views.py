@@ -22,11 +22,10 @@ from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
 from kangfu.access.audit import AccessContext, audit_record
-from kangfu.access.choices import AccessPurpose, AuditAction, Role
+from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import Jurisdiction
-from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with, has_role
+from kangfu.access.permissions import Action, may, may_any, require
 from kangfu.cases import selectors as case_selectors
-from kangfu.cases import services as case_services
 from kangfu.cases.forms import apply_errors
 from kangfu.cases.views import _context
 from kangfu.schedule import forms, reminders, selectors, services
@@ -34,11 +33,6 @@ from kangfu.schedule.choices import ReminderKind
 from kangfu.schedule.models import DelegatedTestRequest
 
 PAGE_SIZE = 25
-
-
-def _require_staff(user) -> None:
-    if not has_role(user, CASE_STAFF_ROLES):
-        raise PermissionDenied
 
 
 def _go(request, url: str) -> HttpResponse:
@@ -62,18 +56,16 @@ def today(request):
     township officers the counts per township, with a drill-down to one township's list;
     for records officers, the sealed records past retention."""
     user = request.user
-    if not has_role(user, [*CASE_STAFF_ROLES, Role.RECORDS_OFFICER]):
+    if not may_any(user, (Action.CASE_VIEW, Action.CASE_KEEP_SEALED)):
         raise PermissionDenied
     township = request.GET.get("township")
     township_id = int(township) if township and township.isdigit() else None
-    own = has_role(user, [Role.CASEWORKER])
+    own = may(user, Action.CASELOAD_HOLD)
     counts = None
     page = None
     if township_id is not None:
         node = Jurisdiction.objects.filter(pk=township_id).first()
-        if node is None or not any(
-            g.jurisdiction.covers(node) for g in grants_with(user, CASE_STAFF_ROLES)
-        ):
+        if node is None or not may(user, Action.CASE_VIEW, node):
             raise Http404
         qs = selectors.reminders_for(user=user, township_id=township_id)
     elif own:
@@ -82,7 +74,7 @@ def today(request):
         qs = selectors.reminders_for(user=user)
     else:
         qs = None
-        if has_role(user, CASE_STAFF_ROLES):
+        if may(user, Action.CASE_VIEW):
             counts = selectors.counts_by_township(user=user)
     rows: list[tuple[Any, str, str]] = []
     if qs is not None:
@@ -117,7 +109,7 @@ def today(request):
 
 @login_required
 def case_schedule(request, public_id):
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     case = case_selectors.case_get(user=request.user, public_id=public_id)
     ctx = _context(request, case)
     if isinstance(ctx, HttpResponse):
@@ -143,7 +135,7 @@ def case_schedule(request, public_id):
             "breach": case_selectors.breach_assess(m)
             if (m := case_selectors.live_measure(case)) and m.starts_on
             else None,
-            "writer": case_services.can_write(request.user, case.township) and case.is_open,
+            "writer": may(request.user, Action.CASE_WORK, case) and case.is_open,
         },
     )
 
@@ -152,7 +144,7 @@ def case_schedule(request, public_id):
 
 
 @dataclass(frozen=True)
-class Action:
+class ActionSpec:
     form: type
     load: Callable[[Any, Any], Any]  # (user, key) -> the object acted on (404 if not visible)
     run: Callable[[AccessContext, Any, dict], Any]
@@ -166,8 +158,8 @@ def _today() -> Any:
     return case_selectors.today()
 
 
-ACTIONS: dict[str, Action] = {
-    "appointment-result": Action(
+ACTIONS: dict[str, ActionSpec] = {
+    "appointment-result": ActionSpec(
         forms.TestForm,
         lambda user, pk: selectors.appointment_get(user=user, pk=pk),
         lambda ctx, a, d: services.test_record(actor=ctx, case=a.case, appointment=a, **d),
@@ -175,7 +167,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The test has been recorded."),
         lambda a: {"taken_on": _today(), "sample": services.sample_for(a)},
     ),
-    "appointment-outcome": Action(
+    "appointment-outcome": ActionSpec(
         forms.OutcomeForm,
         lambda user, pk: selectors.appointment_get(user=user, pk=pk),
         lambda ctx, a, d: services.appointment_outcome(actor=ctx, appointment=a, **d),
@@ -183,7 +175,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The outcome has been recorded."),
         lambda a: {"on": _today(), "outcome": "done" if not a.is_test else ""},
     ),
-    "test-lab": Action(
+    "test-lab": ActionSpec(
         forms.ResultForm,
         lambda user, pk: selectors.test_get(user=user, pk=pk),
         lambda ctx, t, d: services.test_lab_result(actor=ctx, test=t, **d),
@@ -191,7 +183,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The lab result has been recorded."),
         lambda t: {"result_on": _today()},
     ),
-    "test-retest": Action(
+    "test-retest": ActionSpec(
         forms.RetestRequestForm,
         lambda user, pk: selectors.test_get(user=user, pk=pk),
         lambda ctx, t, d: services.retest_request(actor=ctx, test=t, **d),
@@ -199,7 +191,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The request for a re-test has been recorded."),
         lambda t: {"requested_on": _today()},
     ),
-    "test-retest-result": Action(
+    "test-retest-result": ActionSpec(
         forms.ResultForm,
         lambda user, pk: selectors.test_get(user=user, pk=pk),
         lambda ctx, t, d: services.retest_result(actor=ctx, test=t, **d),
@@ -207,7 +199,7 @@ ACTIONS: dict[str, Action] = {
         gettext_lazy("The re-test result has been recorded."),
         lambda t: {"result_on": _today()},
     ),
-    "case-consent": Action(
+    "case-consent": ActionSpec(
         forms.ConsentForm,
         lambda user, key: case_selectors.case_get(user=user, public_id=key),
         lambda ctx, c, d: services.consent_record(actor=ctx, case=c, **d),
@@ -216,7 +208,7 @@ ACTIONS: dict[str, Action] = {
         lambda c: {"given_on": _today()},
         lambda c: c,
     ),
-    "case-delegate": Action(
+    "case-delegate": ActionSpec(
         forms.DelegationForm,
         lambda user, key: case_selectors.case_get(user=user, public_id=key),
         lambda ctx, c, d: services.delegation_request(actor=ctx, case=c, **d),
@@ -232,11 +224,11 @@ ACTIONS: dict[str, Action] = {
 def act(request, action, pk=None, public_id=None):
     """GET: the form. POST: validate, call the service, go back (to ``next`` or the case's
     schedule); service errors land on their fields."""
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     spec = ACTIONS[action]
     obj = spec.load(request.user, pk if pk is not None else public_id)
     case = spec.case_of(obj)
-    if not case_services.can_write(request.user, case.township):
+    if not may(request.user, Action.CASE_WORK, case):
         raise Http404
     form = spec.form(request.POST or None, initial=spec.initial(obj))
     if request.method == "POST" and form.is_valid():
@@ -262,7 +254,7 @@ def act(request, action, pk=None, public_id=None):
 
 @login_required
 def delegation_list(request):
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     qs = DelegatedTestRequest.objects.visible_to(request.user).select_related(
         "from_township", "to_township"
     )
@@ -274,9 +266,9 @@ def delegation_list(request):
 def delegation_detail(request, public_id):
     """The township asked sees the name and the sample asked for (a disclosure recorded when
     the request was sent) and records the test or declines; the sender sees the outcome."""
-    _require_staff(request.user)
+    require(request.user, Action.CASE_VIEW)
     request_obj = selectors.delegation_get(user=request.user, public_id=public_id)
-    receiver = case_services.can_write(request.user, request_obj.to_township)
+    receiver = may(request.user, Action.CASE_WORK, at=request_obj.to_township)
     open_ = request_obj.state == "open"
     form = forms.DelegatedTestForm(
         request.POST if "record" in request.POST else None, initial={"taken_on": _today()}

@@ -1,8 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from kangfu.access.choices import Role
-from kangfu.access.scoping import CASE_STAFF_ROLES, grants_of, has_role
+from kangfu.access.permissions import Action, may
 from kangfu.people.selectors import caseload_counts
 
 
@@ -11,9 +10,8 @@ def home(request):
     """Where the user works and how many people that covers; no names on this page."""
     user = request.user
     context = {
-        "grants": grants_of(user),
-        "counts": caseload_counts(user=user) if has_role(user, CASE_STAFF_ROLES) else None,
-        "is_admin": has_role(user, [Role.ADMINISTRATOR]),
-        "is_partner_only": has_role(user, [Role.PARTNER]) and not has_role(user, CASE_STAFF_ROLES),
+        "counts": caseload_counts(user=user) if may(user, Action.CASE_VIEW) else None,
+        "is_admin": may(user, Action.ADMINISTER),
+        "is_partner_only": may(user, Action.PERSON_VIEW) and not may(user, Action.CASE_VIEW),
     }
     return render(request, "web/home.html", context)

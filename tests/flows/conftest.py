@@ -1,5 +1,6 @@
 """Fixtures the flow tests borrow from the apps' own tests."""
 
+from kangfu.access.tests.test_admin_backdoor import admins  # noqa: F401
 from kangfu.cases.tests.conftest import records_officer  # noqa: F401
 from kangfu.cases.tests.test_agreement import measure  # noqa: F401
 from kangfu.risk.tests.test_services import person  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_otp import user_has_device
 
 from kangfu.access.choices import Role
-from kangfu.access.scoping import has_role
+from kangfu.access.permissions import grants_with
 
 # Supervisors see whole subtrees, administrators hold the keys to every account, and the
 # emergency-access (break-glass) role opens records outside normal scope. Everyone else may
@@ -15,7 +15,7 @@ SESSION_NO_DEVICE = "kangfu_no_otp_device"
 
 
 def second_factor_required(user) -> bool:
-    return has_role(user, OTP_REQUIRED_ROLES)
+    return bool(grants_with(user, OTP_REQUIRED_ROLES))
 
 
 def needs_second_factor(request) -> bool:

@@ -20,7 +20,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kangfu.access.audit import AccessContext
-from kangfu.access.scoping import grants_of
+from kangfu.access.permissions import grants_of
 from kangfu.access.services import password_change, totp_confirm
 from kangfu.access.signin.forms import TokenForm
 from kangfu.access.signin.policy import second_factor_required

@@ -17,7 +17,7 @@ from kangfu.cases.selectors import (
     pack_of,
     sealing_due,
 )
-from kangfu.cases.services._base import ART_21, Actor, can_write, timeline_add
+from kangfu.cases.services._base import ART_21, Actor, timeline_add
 from kangfu.cases.services.agreements import agreement_draw_up, agreement_sign
 from kangfu.cases.services.case import case_category_record, case_close, case_open
 from kangfu.cases.services.findings import (
@@ -71,7 +71,6 @@ __all__ = [
     "agreement_sign",
     "breach_assess",
     "breach_check",
-    "can_write",
     "case_category_record",
     "case_close",
     "case_open",

@@ -1,17 +1,16 @@
-"""Shared by the case services: the acting context, the writer check, timeline events and audit."""
+"""Shared by the case services: the acting context, timeline events and audit."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext, PersonActor, is_person_actor
-from kangfu.access.models import Jurisdiction, User
-from kangfu.access.scoping import PERSON_WRITE_ROLES, grants_with
+from kangfu.access.models import User
 from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.models import (
@@ -34,18 +33,6 @@ def _ctx(actor: Actor) -> AccessContext:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def can_write(user: User, township: Jurisdiction) -> bool:
-    """Caseworkers and township officers of the township act on its cases."""
-    return any(g.jurisdiction.covers(township) for g in grants_with(user, PERSON_WRITE_ROLES))
-
-
-def _require_writer(ctx: AccessContext, case: Case) -> None:
-    if not can_write(ctx.actor, case.township):
-        raise PermissionDenied("not case staff of this township")
-    if case.state == CaseState.SEALED:
-        raise PermissionDenied("a sealed case is read-only")
 
 
 def _require_open(case: Case) -> None:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kangfu.access.choices import AuditAction
+from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import EventKind, MeasureState
 from kangfu.cases.models import Agreement, Measure
 from kangfu.cases.selectors import pack_of
@@ -18,7 +19,6 @@ from kangfu.cases.services._base import (
     _ctx,
     _event,
     _not_before,
-    _require_writer,
     _today,
 )
 from kangfu.core.validation import not_future as _not_future
@@ -37,7 +37,7 @@ def agreement_draw_up(*, actor: Actor, measure: Measure, category: str) -> Agree
 
     ctx = _ctx(actor)
     case = measure.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     if measure.state not in (MeasureState.ACTIVE, MeasureState.SUSPENDED):
         raise ValidationError(_("An agreement is drawn up once the person has reported."))
     content = agreement_content(pack_of(measure), measure, engine.Category(category))
@@ -61,7 +61,7 @@ def agreement_sign(*, actor: Actor, agreement: Agreement, signed_on: dt.date) ->
     """Record the day the person signed this version (only the latest can be signed)."""
     ctx = _ctx(actor)
     case = agreement.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     if agreement.signed_on is not None:
         raise ValidationError(_("This version has already been signed."))
     if agreement.measure.agreements.filter(version__gt=agreement.version).exists():

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kangfu.access.choices import AuditAction
 from kangfu.access.models import Jurisdiction, User
+from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.models import Case
 from kangfu.cases.selectors import last_measure_day, live_measure
@@ -21,9 +22,7 @@ from kangfu.cases.services._base import (
     _event,
     _not_before,
     _require_open,
-    _require_writer,
     _today,
-    can_write,
 )
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
@@ -51,8 +50,7 @@ def case_open(
 
     ctx = _ctx(actor)
     township = person.township
-    if not can_write(ctx.actor, township):
-        raise PermissionDenied("not case staff of this township")
+    require(ctx.actor, Action.CASE_WORK, person)
     opened_on = opened_on or _today()
     _not_future("opened_on", opened_on)
     if co_managing is not None and co_managing.pk == responsible.pk:
@@ -94,7 +92,7 @@ def case_open(
 def case_close(*, actor: Actor, case: Case, closed_on: dt.date | None = None) -> Case:
     """Close a case whose measures are all over (ended, terminated or refused)."""
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _require_open(case)
     if live_measure(case) is not None:
         raise ValidationError(

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext, is_person_actor
 from kangfu.access.choices import AuditAction, DataCategory
-from kangfu.access.permissions import Action, may
+from kangfu.access.permissions import Action, may, require
 from kangfu.access.services import disclosure_record
 from kangfu.cases import lifecycle
 from kangfu.cases.choices import (
@@ -52,7 +52,6 @@ from kangfu.cases.services._base import (
     _ctx,
     _event,
     _not_before,
-    _require_writer,
     _today,
 )
 from kangfu.core.events import publish
@@ -166,7 +165,7 @@ def finding_notify(
     """The person was told of the proposed finding (the notice was handed over or sent). From
     that day they may explain for the pack's period; printing the notice records this."""
     ctx = _ctx(actor)
-    _require_writer(ctx, finding.case)
+    require(ctx.actor, Action.CASE_WORK, finding.case)
     notified_on = notified_on or _today()
     _not_future("notified_on", notified_on)
     _not_before("notified_on", notified_on, finding.found_on, _("the day it was proposed"))
@@ -205,7 +204,7 @@ def finding_explain(
         if ctx.actor.person_id != finding.case.person_id:
             raise PermissionDenied("not this person's finding")
     else:
-        _require_writer(ctx, finding.case)
+        require(ctx.actor, Action.CASE_WORK, finding.case)
     text = _clean(text, "explanation", required=True, message=_("Write the explanation."))
     explained_on = explained_on or _today()
     _not_future("explained_on", explained_on)
@@ -259,7 +258,7 @@ def finding_decide(
     as refused; every confirmed finding is announced (H1, reassessment, art. 21 reminder)."""
     ctx = _ctx(actor)
     case = finding.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     if not may_decide(ctx.actor, finding):
         raise PermissionDenied(
             "a township officer who entered none of the finding's facts decides it"
@@ -367,7 +366,7 @@ def finding_withdraw(
     stops counting at once; one that already went to public security raises a reminder to
     tell them of the correction."""
     ctx = _ctx(actor)
-    _require_writer(ctx, finding.case)
+    require(ctx.actor, Action.CASE_WORK, finding.case)
     reason = _clean(reason, "reason", required=True, message=_("Say why it is withdrawn."))
     withdrawn_on = withdrawn_on or _today()
     _not_future("withdrawn_on", withdrawn_on)
@@ -381,7 +380,7 @@ def finding_withdraw(
 def police_correction_record(*, actor: Actor, finding: Finding, told_on: dt.date) -> Finding:
     """Public security was told that a finding reported to them was withdrawn."""
     ctx = _ctx(actor)
-    _require_writer(ctx, finding.case)
+    require(ctx.actor, Action.CASE_WORK, finding.case)
     _not_future("told_on", told_on)
     with transaction.atomic():
         finding = _locked(finding)
@@ -409,7 +408,7 @@ def finding_report(
     """
     ctx = _ctx(actor)
     case = finding.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _not_future("reported_on", reported_on)
     if not recipient.strip():
         raise ValidationError({"recipient": _("Name the public-security office.")})

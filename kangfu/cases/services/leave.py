@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kangfu.access.audit import is_person_actor
 from kangfu.access.choices import AuditAction
+from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import (
     CaseState,
     EventKind,
@@ -30,7 +31,6 @@ from kangfu.cases.services._base import (
     _ctx,
     _event,
     _not_before,
-    _require_writer,
     _today,
 )
 from kangfu.cases.services.findings import breach_check
@@ -71,7 +71,7 @@ def leave_request_record(
         if ctx.actor.person_id != case.person_id or case.state != CaseState.OPEN:
             raise PermissionDenied("a person reports only for their own open case")
     else:
-        _require_writer(ctx, case)
+        require(ctx.actor, Action.CASE_WORK, case)
     measure = _in_force(case)
     _not_future("submitted_on", submitted_on)
     _not_before("submitted_on", submitted_on, measure.starts_on, _("the start of the measure"))
@@ -121,7 +121,7 @@ def leave_decide(
     """Approve or refuse a leave report; a refusal always says why."""
     ctx = _ctx(actor)
     case = leave.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     if leave.state != LeaveState.PENDING:
         raise ValidationError(_("This leave report has already been decided."))
     reason = reason.strip()
@@ -154,7 +154,7 @@ def absence_record(
     an unauthorised absence: an absence overlapping one is refused. When an art. 20 threshold
     is reached, a serious breach is *proposed* (findings.breach_check)."""
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     measure = _in_force(case)
     _not_future("last_day", last_day)
     _not_before("first_day", first_day, measure.starts_on, _("the start of the measure"))
@@ -232,7 +232,7 @@ def absence_withdraw(
     counting at once and art. 20 is recomputed (a proposal below threshold is withdrawn)."""
     ctx = _ctx(actor)
     case = absence.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why it is withdrawn.")})

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from kangfu.access.choices import AuditAction
+from kangfu.access.permissions import Action, require
 from kangfu.cases import lifecycle
 from kangfu.cases.choices import (
     LIVE_STATES,
@@ -35,7 +36,6 @@ from kangfu.cases.services._base import (
     _event,
     _not_before,
     _require_open,
-    _require_writer,
     _today,
 )
 from kangfu.cases.services.findings import finding_propose, withdraw_standing
@@ -73,7 +73,7 @@ def measure_record_decision(
     statutory holiday or rest day, ends on the first working day after it (policy.deadlines).
     """
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _require_open(case)
     kind = MeasureKind(kind)
     pack = pack_of(case)
@@ -171,7 +171,7 @@ def measure_report(
     """
     ctx = _ctx(actor)
     case = measure.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     new_state = lifecycle.require(measure, Transition.REPORT)
     _not_future("reported_on", reported_on)
     _not_before("reported_on", reported_on, measure.received_on, _("the day of receipt"))
@@ -221,7 +221,7 @@ def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None =
     """
     ctx = _ctx(actor)
     case = measure.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     lifecycle.require(measure, Transition.REFUSE)
     found_on = found_on or _today()
     _not_future("found_on", found_on)
@@ -266,7 +266,7 @@ def measure_suspend(
     """Detained or arrested: the measure is suspended (中止, art. 24) until release."""
     ctx = _ctx(actor)
     case = measure.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     new_state = lifecycle.require(measure, Transition.SUSPEND)
     _not_future("detained_on", detained_on)
     _not_before("detained_on", detained_on, measure.starts_on, _("the start of the measure"))
@@ -299,7 +299,7 @@ def measure_resume(*, actor: Actor, measure: Measure, released_on: dt.date) -> M
     is the pack's ``suspension.extends_term`` (docs/cases.md)."""
     ctx = _ctx(actor)
     case = measure.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     new_state = lifecycle.require(measure, Transition.RESUME)
     period = measure.external_periods.get(kind=ExternalKind.DETENTION, ends_on=None)
     _not_future("released_on", released_on)
@@ -337,7 +337,7 @@ def measure_terminate(
     external period begins, during which nothing is scheduled."""
     ctx = _ctx(actor)
     case = measure.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     new_state = lifecycle.require(measure, Transition.TERMINATE)
     kind = ExternalKind(kind)
     if kind not in TERMINATING_KINDS:
@@ -376,7 +376,7 @@ def measure_end(*, actor: Actor, measure: Measure) -> Measure:
     the case's last measure, the case closes the same day."""
     ctx = _ctx(actor)
     case = measure.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     new_state = lifecycle.require(measure, Transition.END)
     if _today() < measure.ends_on:
         raise ValidationError(

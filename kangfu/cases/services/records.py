@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kangfu.access.audit import AccessContext
-from kangfu.access.choices import AuditAction, Role
-from kangfu.access.scoping import grants_with
+from kangfu.access.choices import AuditAction
+from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.events import CaseSealed
 from kangfu.cases.models import Case, LegalHold
 from kangfu.cases.selectors import pack_of, sealing_due
-from kangfu.cases.services._base import Actor, _audit, _ctx, _event, _require_writer, _today
+from kangfu.cases.services._base import Actor, _audit, _ctx, _event, _today
 from kangfu.core.dates import add_years
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
@@ -36,7 +35,7 @@ def case_seal(*, actor: Actor, case: Case, sealed_on: dt.date | None = None) -> 
     """Seal a closed case three years after its last measure without relapse
     (戒断三年未复吸): dynamic control stops and the record drops out of every list."""
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     if case.state != CaseState.CLOSED:
         raise ValidationError(_("Only a closed case can be sealed."))
     sealed_on = sealed_on or _today()
@@ -64,17 +63,10 @@ def case_seal(*, actor: Actor, case: Case, sealed_on: dt.date | None = None) -> 
     return case
 
 
-def _require_records_officer(ctx: AccessContext, case: Case) -> None:
-    if not any(
-        g.jurisdiction.covers(case.township) for g in grants_with(ctx.actor, [Role.RECORDS_OFFICER])
-    ):
-        raise PermissionDenied("not the records officer for this case")
-
-
 def legal_hold_place(*, actor: Actor, case: Case, reason: str) -> LegalHold:
     """Stop the purge of a sealed case's identity data, with a reason."""
     ctx = _ctx(actor)
-    _require_records_officer(ctx, case)
+    require(ctx.actor, Action.CASE_KEEP_SEALED, case)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the legal hold.")})
     with transaction.atomic():
@@ -88,7 +80,7 @@ def legal_hold_place(*, actor: Actor, case: Case, reason: str) -> LegalHold:
 
 def legal_hold_release(*, actor: Actor, hold: LegalHold) -> LegalHold:
     ctx = _ctx(actor)
-    _require_records_officer(ctx, hold.case)
+    require(ctx.actor, Action.CASE_KEEP_SEALED, hold.case)
     if hold.released_on is not None:
         raise ValidationError(_("This legal hold has already been released."))
     with transaction.atomic():
@@ -103,7 +95,7 @@ def case_purge_identity(*, actor: Actor, case: Case) -> Case:
     """Purge the identity data of a sealed case whose retention has run out, unless a legal
     hold stands or the person has another record still in use."""
     ctx = _ctx(actor)
-    _require_records_officer(ctx, case)
+    require(ctx.actor, Action.CASE_KEEP_SEALED, case)
     today = _today()
     if case.state != CaseState.SEALED or case.purged_on is not None:
         raise ValidationError(_("Only a sealed case whose data is still kept can be purged."))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from kangfu.access.choices import AuditAction, DataCategory, Level, Role
+from kangfu.access.choices import AuditAction, DataCategory, Level
 from kangfu.access.models import Jurisdiction, User
-from kangfu.access.scoping import grants_with
+from kangfu.access.permissions import Action, may, require
 from kangfu.access.services import disclosure_record
 from kangfu.cases.choices import (
     CaseState,
@@ -27,9 +27,7 @@ from kangfu.cases.services._base import (
     _event,
     _not_before,
     _require_open,
-    _require_writer,
     _today,
-    can_write,
 )
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.services import person_move
@@ -48,7 +46,7 @@ def transfer_propose(
 ) -> Transfer:
     """The sending township proposes to move the case (戒毒条例 art. 22)."""
     ctx = _ctx(actor)
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _require_open(case)
     reason = TransferReason(reason)
     if to_township.level != Level.TOWNSHIP:
@@ -93,14 +91,11 @@ def transfer_accept(*, actor: Actor, transfer: Transfer, caseworker: User | None
     second sees "accepted" and is refused.
     """
     ctx = _ctx(actor)
-    if not can_write(ctx.actor, transfer.to_township):
-        raise PermissionDenied("not case staff of the receiving township")
-    if caseworker is not None and not any(
-        g.jurisdiction.covers(transfer.to_township)
-        for g in grants_with(caseworker, [Role.CASEWORKER])
-    ):
+    # Answered at the receiving township; the sender sees the transfer (a 403, not a 404).
+    require(ctx.actor, Action.CASE_WORK, transfer, at=transfer.to_township)
+    if caseworker is not None and not may(caseworker, Action.CASELOAD_HOLD, transfer.to_township):
         raise ValidationError({"caseworker": _("Choose a caseworker of your township.")})
-    if caseworker is None and grants_with(ctx.actor, [Role.CASEWORKER]):
+    if caseworker is None and may(ctx.actor, Action.CASELOAD_HOLD):
         caseworker = ctx.actor
     with transaction.atomic():
         locked = Transfer.objects.select_for_update().get(pk=transfer.pk)
@@ -169,8 +164,7 @@ def transfer_accept(*, actor: Actor, transfer: Transfer, caseworker: User | None
 
 def transfer_decline(*, actor: Actor, transfer: Transfer, reason: str) -> Transfer:
     ctx = _ctx(actor)
-    if not can_write(ctx.actor, transfer.to_township):
-        raise PermissionDenied("not case staff of the receiving township")
+    require(ctx.actor, Action.CASE_WORK, transfer, at=transfer.to_township)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the transfer is declined.")})
     with transaction.atomic():
@@ -200,7 +194,7 @@ def transfer_report_record(*, actor: Actor, transfer: Transfer, reported_on: dt.
     """The person reported at the new township after the transfer (戒毒条例 art. 22)."""
     ctx = _ctx(actor)
     case = transfer.case
-    _require_writer(ctx, case)
+    require(ctx.actor, Action.CASE_WORK, case)
     _not_future("reported_on", reported_on)
     with transaction.atomic():
         locked = Transfer.objects.select_for_update().get(pk=transfer.pk)

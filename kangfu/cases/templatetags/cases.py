@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
+from kangfu.access.permissions import Action, may
 from kangfu.cases.choices import EventKind, ExternalKind, FindingKind
 from kangfu.cases.models import Case, CaseEvent
-from kangfu.cases.services import can_write
 from kangfu.core.events import Slot
 
 register = template.Library()
@@ -121,5 +121,5 @@ def person_case_link(context, person):
     return {
         "case": case,
         "person": person,
-        "can_open": (case is None or not case.is_open) and can_write(user, person.township),
+        "can_open": (case is None or not case.is_open) and may(user, Action.CASE_WORK, person),
     }

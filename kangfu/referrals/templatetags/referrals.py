@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from kangfu.cases.services import can_write
+from kangfu.access.permissions import Action, may
 from kangfu.referrals.selectors import case_referrals
 
 register = template.Library()
@@ -16,5 +16,5 @@ def case_referrals_section(context, case):
     return {
         "case": case,
         "referrals": case_referrals(case),
-        "can_propose": case.is_open and can_write(user, case.township),
+        "can_propose": case.is_open and may(user, Action.CASE_WORK, case),
     }

@@ -6,7 +6,7 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from kangfu.access.scoping import CASE_STAFF_ROLES, grants_with
+from kangfu.access.permissions import Action, may
 from kangfu.cases.choices import ExternalKind, FindingKind, MeasureKind, MeasureState
 from kangfu.policy.choices import CRITERION_CODES
 from kangfu.risk.choices import EvidenceSource, RiskCategory
@@ -84,7 +84,7 @@ def person_risk_link(context, person):
     from kangfu.risk.models import PersonRisk
 
     user = context["request"].user
-    staff = any(g.jurisdiction.covers(person.township) for g in grants_with(user, CASE_STAFF_ROLES))
+    staff = may(user, Action.CASE_VIEW, person)
     try:
         url = reverse("risk:person", kwargs={"person_id": person.public_id}) if staff else ""
     except NoReverseMatch:  # the risk app's URLs are not mounted
