@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kangfu.access import services
 from kangfu.access.audit import AccessContext
-from kangfu.access.choices import ResetKind, Role
+from kangfu.access.choices import ResetKind
 from kangfu.access.models import (
     AccountResetRequest,
     Department,
@@ -33,6 +33,7 @@ from kangfu.access.models import (
     Jurisdiction,
     User,
 )
+from kangfu.access.permissions import Action
 from kangfu.access.scoping import scope_filter
 
 admin.site.site_header = _("Kangfu administration")
@@ -82,7 +83,7 @@ class ServiceFormMixin:
 def _administered(request, queryset, path_field: str, *, or_unassigned: str = ""):
     """Rows under the administrator's own nodes; a superuser with no administrator grant
     sees none. ``or_unassigned`` also keeps accounts that hold no role yet."""
-    condition = scope_filter(request.user, path_field, [Role.ADMINISTRATOR])
+    condition = scope_filter(request.user, path_field, Action.ADMINISTER)
     if condition is None:
         return queryset.none()
     if or_unassigned:

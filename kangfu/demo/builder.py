@@ -39,6 +39,7 @@ DEMO_LOGIN_ORDER = (
     "demo_civil",
     "demo_health",
     "demo_admin",
+    "demo_admin2",
 )
 
 # city code, city name, [(county code, county name, [(township code, township name)])]
@@ -157,6 +158,15 @@ def _build(rng: random.Random, persons: int) -> None:
     )
     _user(
         "demo_admin", "系统管理员", Role.ADMINISTRATOR, province, is_staff=True, is_superuser=True
+    )
+    # Grants and resets need a second administrator (four eyes, docs/access.md).
+    _user(
+        "demo_admin2",
+        "系统管理员（复核）",
+        Role.ADMINISTRATOR,
+        province,
+        is_staff=True,
+        is_superuser=True,
     )
     _user("demo_province", "省禁毒办督导", Role.SUPERVISOR, province)
     townships: list[tuple[Jurisdiction, Jurisdiction, list[User]]] = []

@@ -134,7 +134,20 @@ ROUTES = {
         "schedule:case-delegate",
     ),
     "cases:leave-decide": ("worker", {"public_id": "case", "pk": "leave"}),
-    "cases:finding-report": ("worker", {"public_id": "refused_case", "pk": "finding"}),
+    **_each(
+        "worker",
+        {"public_id": "refused_case", "pk": "finding"},
+        "cases:finding-report",
+        "cases:finding-notice",
+        "cases:finding-notice-pdf",
+        "cases:finding-explain",
+        "cases:finding-decide",
+        "cases:finding-withdraw",
+        "cases:finding-correction",
+    ),
+    "cases:absence-withdraw": ("worker", {"public_id": "case", "pk": "absence"}),
+    "cases:transfer-report": ("worker", {"public_id": "case", "pk": "transfer"}),
+    "portal:finding-explain": ("portal", {"pk": "finding"}),
     **_each(
         "worker",
         RISK_PERSON,
@@ -268,6 +281,9 @@ def township_c(frozen, tree, personas, people):
     clinic = provider(tree.c, name="河口镇就业基地")
     referral = refer(worker, person, clinic, until="sent")
     portal.portal_code_issue(actor=worker, person=person)
+    absence = cases.absence_record(
+        actor=worker, case=case, first_day=D(2026, 6, 1), last_day=D(2026, 6, 5)
+    )
     # A second person who did not report: the refusal is a finding awaiting its report.
     refuser = register(worker, tree.c, name="钱进", birth=D(1988, 1, 9))
     refused_case = cases.case_open(
@@ -309,6 +325,7 @@ def township_c(frozen, tree, personas, people):
         review_ask=review_ask,
         refused_case=refused_case,
         finding=finding,
+        absence=absence,
         sealed=sealed,
         break_glass=AuditEvent.objects.filter(action="break_glass").latest("seq"),
         transfer=transfer,

@@ -24,6 +24,7 @@ EXPECTED = {
     "case.work": {CW, OFF},
     "caseload.hold": {CW},
     "case.keep_sealed": {"records_officer"},
+    "finding.decide": {OFF},
     "risk.assess": {CW, OFF, SUP},
     "risk.approve": {OFF, SUP},
     "directory.manage": {OFF, SUP},
