@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from config.env import env_bool, env_int, env_list, env_str, load_env_file
 
@@ -164,6 +165,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Source maps are for developers' tools, not worth compressing (brotli on the API docs'
+# bundle maps was most of collectstatic's time).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # Lock-out after repeated failed sign-ins (django-axes), per user name and address, so one
 # attacker cannot lock every account from one place and guessing from one place is capped.
