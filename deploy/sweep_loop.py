@@ -25,7 +25,7 @@ MAX_AGE = dt.timedelta(hours=26)
 
 
 def run_at() -> dt.time:
-    text = os.environ.get("SWEEP_AT", "02:30")
+    text = os.environ.get("SWEEP_AT", "01:30")
     try:
         return dt.time.fromisoformat(text)
     except ValueError:
