@@ -56,3 +56,11 @@ def test_it_answers_503_when_the_blind_index_key_is_missing(client, settings):
 
 def test_it_refuses_writes(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_it_answers_a_load_balancer_over_plain_http_when_pages_redirect_to_https(
+    client, settings
+):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/login/").status_code == 301
+    assert client.get("/healthz").status_code == 200
