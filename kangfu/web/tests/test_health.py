@@ -58,9 +58,14 @@ def test_it_refuses_writes(client):
     assert client.post("/healthz").status_code == 405
 
 
-def test_it_answers_a_load_balancer_over_plain_http_when_pages_redirect_to_https(
-    client, settings
-):
+def test_it_answers_a_load_balancer_over_plain_http_when_pages_redirect_to_https(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/login/").status_code == 301
+    assert client.get("/healthz").status_code == 200
+
+
+def test_it_answers_a_password_only_session_without_asking_for_the_second_factor(client, personas):
+    # A supervisor must pass TOTP before any page; the health check is not a page.
+    client.force_login(personas.supervisor, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/").status_code == 302
     assert client.get("/healthz").status_code == 200
