@@ -7,7 +7,7 @@ PORT ?= 8000
 # needs gettext. `make test` installs them when missing (CI machines run as root).
 DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext poppler-utils
 
-.PHONY: help setup demo run test lint check messages system-deps clean
+.PHONY: help setup demo run static serve test lint check messages system-deps clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,20 @@ demo: setup ## Load the demo province into SQLite and start the server
 
 run: setup ## Start the development server
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Hashed, compressed copies for whitenoise; redone only when a static file or a package changed.
+STATIC_MANIFEST := staticfiles/staticfiles.json
+$(STATIC_MANIFEST): requirements.txt $(shell find static kangfu/*/static -type f 2>/dev/null)
+	DEBUG=false $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+static: setup $(STATIC_MANIFEST) ## Collect static files for `make serve` (whitenoise)
+
+# What production runs (docs/operations.md), on this machine: gunicorn with whitenoise, DEBUG
+# off, reading the same environment as `make run` (var/dev.env unless KANGFU_ENV_FILE says).
+serve: static ## Start gunicorn as in production (DEBUG off, collected static files)
+	@echo "Kangfu (gunicorn) at http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	DEBUG=false ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} KANGFU_BIND=127.0.0.1:$(PORT) \
+	  exec $(BIN)/gunicorn -c config/gunicorn.py
 
 system-deps: ## Install Debian packages the browser tests need, when missing
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -7,7 +7,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from config.env import env_bool, env_int, env_list, env_str, load_env_file
 
@@ -23,6 +25,19 @@ if _env_file:
 
 SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", default=False)
+# DEBUG pages show local variables, decrypted identity included, and switch off the secure
+# defaults below: only a developer's var/dev.env (written by `make setup`) may turn it on.
+# A server reads its own environment (KANGFU_ENV_FILE="" or another file), so there DEBUG=true
+# stops the process at start-up instead of running quietly insecure (docs/operations.md).
+_dev_env = VAR_DIR / "dev.env"
+DEVELOPMENT = (
+    bool(_env_file) and Path(_env_file).resolve() == _dev_env.resolve() and _dev_env.exists()
+)
+if DEBUG and not DEVELOPMENT:
+    raise ImproperlyConfigured(
+        "DEBUG=true is refused outside a developer's var/dev.env: it shows personal data on "
+        "error pages and turns off secure cookies, HTTPS and HSTS (docs/operations.md)."
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -57,6 +72,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight after SecurityMiddleware, as whitenoise asks; they are not logged.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # One JSON line per request (route name, status, time; never a path): docs/operations.md.
+    "kangfu.core.requestlog.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -135,7 +154,20 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Served by whitenoise under gunicorn (`make serve`); hashed, compressed names in production
+# (filled by `collectstatic`), plain files while developing.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Source maps are for developers' tools, not worth compressing (brotli on the API docs'
+# bundle maps was most of collectstatic's time).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # Lock-out after repeated failed sign-ins (django-axes), per user name and address, so one
 # attacker cannot lock every account from one place and guessing from one place is capped.
@@ -207,9 +239,25 @@ SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE
 SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE and env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is the domain owner's decision for the whole registered domain (a county's
+# kangfu.example.gov.cn cannot be preloaded alone), so it is off unless asked for.
+SECURE_HSTS_PRELOAD = SECURE and env_bool("SECURE_HSTS_PRELOAD", False)
+# A load balancer asks /healthz over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Behind a TLS-terminating proxy (nginx, a load balancer) that sets X-Forwarded-Proto and
+# X-Forwarded-For: trust them, so secure cookies work and lock-out counts the real address.
+# Never set it when clients can reach gunicorn directly: they could forge both headers.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "kangfu.web.errors.csrf_failure"
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 # Field encryption (kangfu.core.crypto): the first key encrypts, all keys decrypt.
 KANGFU_FIELD_KEYS = env_str("KANGFU_FIELD_KEYS")
@@ -223,9 +271,19 @@ KANGFU_AUDIT_MANY_PERSONS_PER_DAY = env_int("KANGFU_AUDIT_MANY_PERSONS_PER_DAY",
 KANGFU_DEFAULT_POLICY_PACK = env_str("KANGFU_DEFAULT_POLICY_PACK", "cn-2016")
 KANGFU_POLICY_PACKS_DIR = BASE_DIR / "policy_packs"
 
+# One JSON object per line on stderr (gunicorn, systemd and docker collect it). Messages
+# that carry a request name its route instead of its path, which may hold a person's id.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "kangfu.core.requestlog.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "kangfu.request": {
+            "handlers": ["console"],
+            "level": env_str("REQUEST_LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+    },
 }

@@ -18,3 +18,12 @@ from config.settings import *
 
 # Fast hashing keeps the suite quick; production uses Argon2 (config/settings.py).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Templates name static files without a collectstatic run: no manifest in tests.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Static files from the apps' folders, as in development: no STATIC_ROOT to fill.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -4,8 +4,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from kangfu.api import pages as api_pages
+from kangfu.web import health
 
 urlpatterns = [
+    # For load balancers and container healthchecks: no sign-in, no person data, no audit.
+    path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -11,8 +11,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from kangfu.access.signin.policy import needs_second_factor
 
 # Paths reachable before the second factor: signing in and out, the TOTP pages themselves,
-# static files and the language switch.
-OPEN_PREFIXES = ("/login/", "/logout/", "/account/2fa/", "/static/", "/i18n/")
+# static files, the language switch and the load balancer's health check.
+OPEN_PREFIXES = ("/login/", "/logout/", "/account/2fa/", "/static/", "/i18n/", "/healthz")
 
 
 # What a temporary password (after a reset by two administrators) opens: choosing a new one.
