@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kangfu.risk",
     "kangfu.schedule",
     "kangfu.referrals",
+    "kangfu.reports",
     "kangfu.portal",
     "kangfu.api",
 ]
