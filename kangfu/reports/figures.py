@@ -163,7 +163,7 @@ FIGURES: tuple[Figure, ...] = (
         "past_legal_end",
         _("Measures past their legal end"),
         _(
-            "Measures still recorded as in force or suspended whose last day lies before the "
+            "Measures still recorded as in force (not suspended) whose last day lies before the "
             "day. Must be 0: each one is a defect to fix at once."
         ),
         "defects",

@@ -1,0 +1,139 @@
+"""Dashboard pages: scoping, drill-down, suppression per user, audit, exports."""
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import make_user, sign_in
+from kangfu.access.choices import Role
+from kangfu.access.models import AuditEvent
+from kangfu.reports.services import snapshot_backfill
+from kangfu.reports.tests.conftest import TODAY, at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def built(county):
+    with at("2026-11-20"):
+        snapshot_backfill(months=3, on=TODAY)
+    return county
+
+
+def page(client, user, url):
+    sign_in(client, user)
+    with at("2026-11-20"):
+        return client.get(url)
+
+
+def test_it_shows_the_county_supervisor_suppressed_figures_per_township(
+    client, built, personas, tree
+):
+    response = page(client, personas.supervisor, "/reports/520102/?month=2026-11")
+    assert response.status_code == 200
+    table = response.context["table"]
+    a = table.children[0]
+    assert a.node == tree.a
+    # 4 registered at A is a small count: "<5"; B's 1 too, and the county's 5 is shown.
+    assert a.cells["registered"].shown == "<5"
+    assert table.children[1].cells["registered"].shown == "<5"
+    assert table.total.cells["registered"].shown == "5"
+    assert table.total.cells["treatment"].shown == "<5"
+    # Tests are not counts of persons: shown as they are.
+    assert a.cells["tests_planned"].shown == "2"
+    html = response.content.decode()
+    assert "城东街道" in html and 'href="/reports/520102001/' in html
+    assert "张伟" not in html and "甲1" not in html
+
+
+def test_it_shows_a_township_worker_the_exact_figures_of_their_own_township(
+    client, built, personas, tree
+):
+    response = page(client, personas.worker_a, "/reports/520102001/?month=2026-11")
+    assert response.status_code == 200
+    cells = response.context["table"].total.cells
+    assert cells["registered"].shown == "4"
+    assert cells["external"].shown == "2"
+    assert response.context["table"].total.rates["report_rate"] == "100.0%"
+
+
+def test_it_answers_404_for_a_sibling_township_and_for_levels_above(client, built, personas):
+    sign_in(client, personas.worker_a)
+    with at("2026-11-20"):
+        assert client.get("/reports/520102002/").status_code == 404
+        assert client.get("/reports/520102/").status_code == 404
+        assert client.get("/reports/999999/").status_code == 404
+
+
+def test_it_answers_404_for_a_county_outside_the_supervisors_grant(client, built, personas):
+    response = page(client, personas.supervisor, "/reports/520103/")
+    assert response.status_code == 404
+
+
+def test_it_gives_partners_and_administrators_no_statistics(client, built, personas):
+    for user in (personas.civil, personas.admin):
+        client.logout()
+        assert page(client, user, "/reports/").status_code == 403
+        assert page(client, user, "/reports/520102/").status_code == 403
+
+
+def test_it_sends_the_supervisor_straight_to_their_county(client, built, personas):
+    response = page(client, personas.supervisor, "/reports/")
+    assert response.status_code == 302
+    assert response["Location"] == "/reports/520102/"
+
+
+def test_it_records_opening_a_dashboard_without_any_person(client, built, personas):
+    before = AuditEvent.objects.count()
+    page(client, personas.supervisor, "/reports/520102/?month=2026-11")
+    events = list(AuditEvent.objects.order_by("seq")[before:])
+    assert [(e.action, e.object_type, e.object_id) for e in events] == [
+        ("read", "reports.statistics", "520102")
+    ]
+    assert events[0].detail == "dashboard level=county period=month:2026-11"
+    assert events[0].purpose == "statistics"
+
+
+def test_it_keeps_the_query_count_flat_at_every_level(
+    client, built, personas, tree, django_assert_max_num_queries
+):
+    province = make_user("prov", Role.SUPERVISOR, tree.province)
+    sign_in(client, province)
+    for code in ("520000", "520100", "520102", "520102001"):
+        with at("2026-11-20"), django_assert_max_num_queries(25):
+            assert client.get(f"/reports/{code}/?month=2026-11").status_code == 200
+
+
+def test_it_downloads_the_monthly_excel_suppressed_even_for_the_township(client, built, personas):
+    response = page(client, personas.worker_a, "/reports/520102001/report.xlsx?month=2026-11")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('kangfu-520102001-2026-11.xlsx"')
+    book = load_workbook(io.BytesIO(response.content))
+    summary = book.worksheets[0]
+    texts = [[c.value for c in row] for row in summary.iter_rows()]
+    assert texts[0][0] == "城东街道统计月报（2026-11）"
+    assert texts[1][0].startswith("制表人：王社工")
+    header = texts[4]
+    registered = header.index("在册人数")
+    assert texts[5][registered] == "<5"
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.detail) == (
+        "export",
+        "report xlsx level=township period=month:2026-11",
+    )
+
+
+def test_it_has_one_sheet_per_level_below_in_the_county_report(client, built, personas):
+    response = page(client, personas.supervisor, "/reports/520102/report.xlsx?month=2026-11")
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["汇总", "乡镇（街道）", "指标定义"]
+
+
+def test_it_produces_the_quarterly_pdf(client, built, personas):
+    response = page(
+        client, personas.supervisor, "/reports/520102/report.pdf?month=2026-11&period=quarter"
+    )
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"].endswith('kangfu-520102-2026Q4.pdf"')

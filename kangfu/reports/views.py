@@ -1,0 +1,141 @@
+"""Statistics pages: a dashboard per node with drill-down to its children, the glossary,
+and the monthly / quarterly report as Excel or PDF. Figures only, never persons (except the
+township's own list of measures past their legal end, audited as a list)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.choices import AccessPurpose, AuditAction
+from kangfu.reports import exports, selectors
+from kangfu.reports.figures import FIGURES, GROUPS, RATES
+
+EXPORT_FORMATS = {"xlsx", "pdf"}
+
+
+def _require_dashboard(request) -> None:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if not selectors.has_dashboard(request.user):
+        # Partners and administrators have no statistics pages at all (docs/reports.md).
+        raise PermissionDenied
+
+
+def _period(request) -> selectors.Period:
+    kind = "quarter" if request.GET.get("period") == "quarter" else "month"
+    try:
+        first = selectors.parse_month(request.GET.get("month"))
+    except ValueError:
+        first = None
+    return selectors.period_of(kind, first)
+
+
+def _audit(request, node, action: str, detail: str) -> None:
+    audit_record(
+        ctx=AccessContext.from_request(request, purpose=AccessPurpose.STATISTICS),
+        action=action,
+        obj=("reports.statistics", node.code, node.path),
+        outside_caseload=False,
+        detail=detail,
+    )
+
+
+def index(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    _require_dashboard(request)
+    nodes = selectors.home_nodes(request.user)
+    if len(nodes) == 1:
+        return redirect("reports:dashboard", code=nodes[0].code)
+    return render(request, "reports/index.html", {"nodes": nodes})
+
+
+def glossary(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    _require_dashboard(request)
+    return render(
+        request,
+        "reports/glossary.html",
+        {"figures": FIGURES, "rates": RATES, "groups": GROUPS, "threshold": selectors.threshold()},
+    )
+
+
+def _groups(table):
+    """[(group label, [figures], [rates])] in the order of GROUPS."""
+    out = []
+    for key, label in GROUPS.items():
+        figs = [f for f in FIGURES if f.group == key]
+        rates = [r for r in RATES if r.group == key]
+        out.append((key, label, figs, rates))
+    return out
+
+
+def dashboard(request, code: str):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    _require_dashboard(request)
+    node = selectors.node_for(request.user, code)
+    period = _period(request)
+    raw = selectors.sees_raw(request.user, node)
+    table = selectors.figures_table(node, period, raw=raw)
+    trend = selectors.series(node, until=period.last_day or period.first, raw=raw)
+    today = timezone.localdate()
+    defects = list(selectors.defects(request.user, node, today)[:50])
+    _audit(
+        request,
+        node,
+        AuditAction.READ,
+        f"dashboard level={node.level} period={period.kind}:{period.label}",
+    )
+    if defects:
+        audit_record(
+            ctx=AccessContext.from_request(request),
+            action=AuditAction.SEARCH,
+            fields=("measure.ends_on",),
+            outside_caseload=False,
+            scope_path=node.path,
+            detail=f"query=past_legal_end township={node.code} hits={len(defects)}",
+        )
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "node": node,
+            "period": period,
+            "table": table,
+            "groups": _groups(table),
+            "trend": trend,
+            "chart_data": trend["chart"],
+            "ancestors": selectors.ancestors(node, request.user),
+            "defects": defects,
+            "today": today,
+        },
+    )
+
+
+def report(request, code: str, fmt: str):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    _require_dashboard(request)
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    node = selectors.node_for(request.user, code)
+    period = _period(request)
+    if not period.days:
+        raise Http404(_("No statistics have been built for this period."))
+    document = exports.build(node=node, period=period, user=request.user, fmt=fmt)
+    _audit(
+        request,
+        node,
+        AuditAction.EXPORT,
+        f"report {fmt} level={node.level} period={period.kind}:{period.label}",
+    )
+    response = HttpResponse(document.content, content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    return response
