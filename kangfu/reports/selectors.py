@@ -23,7 +23,7 @@ from kangfu.core.dates import add_months
 from kangfu.policy.packs import get_pack
 from kangfu.reports import suppression
 from kangfu.reports.figures import BY_KEY, FIGURES, FLOW_KEYS, KEYS, RATES, ROW_LINES
-from kangfu.reports.models import SnapshotDay, TownshipDay
+from kangfu.reports.models import ReceivedFigures, SnapshotDay, TownshipDay
 
 # Who has a dashboard: the anti-drug staff of a node. Partners and administrators do not.
 DASHBOARD_ROLES = (Role.CASEWORKER, Role.TOWNSHIP_OFFICER, Role.SUPERVISOR)
@@ -383,3 +383,33 @@ def defects(user, node: Jurisdiction, on: dt.date):
         .select_related("case")
         .order_by("ends_on")
     )
+
+
+# --- figures received from province instances ----------------------------------------
+
+
+def national_node(user) -> Jurisdiction | None:
+    """The national node, when the user supervises it (only they see received figures)."""
+    for grant in grants_with(user, [Role.SUPERVISOR]):
+        if grant.jurisdiction.level == Level.NATIONAL:
+            return grant.jurisdiction
+    return None
+
+
+def received_months() -> list[dt.date]:
+    return list(
+        ReceivedFigures.objects.order_by("-month").values_list("month", flat=True).distinct()
+    )
+
+
+def received_figures(*, month: dt.date | None, code: str | None):
+    """(node or None, rows): a received node and its children, or all provinces."""
+    if month is None:
+        return None, []
+    qs = ReceivedFigures.objects.filter(month=month).select_related("sender")
+    if code is None:
+        return None, list(qs.filter(level=Level.PROVINCE).order_by("code"))
+    node = qs.filter(code=code).first()
+    if node is None:
+        return None, []
+    return node, list(qs.filter(parent_code=code).order_by("code"))

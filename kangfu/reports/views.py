@@ -119,6 +119,44 @@ def dashboard(request, code: str):
     )
 
 
+def received(request, code: str | None = None):
+    """Figures received from province instances (a national instance): the provinces of a
+    month, or one received node and its children. Already suppressed by the sender."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    _require_dashboard(request)
+    national = selectors.national_node(request.user)
+    if national is None:
+        raise Http404
+    months = selectors.received_months()
+    try:
+        month = selectors.parse_month(request.GET.get("month"))
+    except ValueError:
+        month = None
+    month = month or (months[0] if months else None)
+    node, rows = selectors.received_figures(month=month, code=code)
+    if code is not None and node is None:
+        raise Http404
+    _audit(
+        request,
+        national,
+        AuditAction.READ,
+        f"received code={code or '-'} period=month:{month:%Y-%m}" if month else "received",
+    )
+    return render(
+        request,
+        "reports/received.html",
+        {
+            "node": node,
+            "rows": rows,
+            "month": month,
+            "months": months,
+            "figures": FIGURES,
+            "rates": RATES,
+        },
+    )
+
+
 def report(request, code: str, fmt: str):
     if not request.user.is_authenticated:
         return redirect("login")

@@ -12,3 +12,8 @@ def cell(row, key):
 @register.simple_tag
 def rate(row, key):
     return row.rates[key]
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "—")

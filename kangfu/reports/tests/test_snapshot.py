@@ -88,3 +88,23 @@ def test_it_counts_a_measure_kept_past_its_last_day_as_a_defect(county, tree):
     counted = figures(tree.a)
     assert counted["past_legal_end"] == 1
     assert "treatment" not in counted
+
+
+def test_it_builds_a_day_and_backfills_months_from_the_command(county, capsys):
+    from django.core.management import call_command
+
+    with at("2026-11-20"):
+        call_command("reports", "snapshot", "--date", "2026-11-20")
+        assert capsys.readouterr().out.strip() == "snapshot 2026-11-20: 3 townships"
+        call_command("reports", "snapshot", "--backfill", "24")
+    out = capsys.readouterr().out.strip()
+    assert out == "snapshots built for 25 days, 2024-11-30 to 2026-11-20"
+    assert SnapshotDay.objects.count() == 25
+
+
+def test_it_refuses_a_malformed_date_naming_the_option(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--date: not a YYYY-MM-DD date: 2026-13-01"):
+        call_command("reports", "snapshot", "--date", "2026-13-01")
