@@ -355,9 +355,7 @@ def series(node: Jurisdiction, *, until: dt.date, raw: bool, months: int = SERIE
     node_rows = {key: [plain(v, BY_KEY[key].persons) for v in totals[key]] for key in SERIES_KEYS}
     return {
         "labels": labels,
-        "months": [
-            (label, [node_rows[key][i] for key in SERIES_KEYS]) for i, label in enumerate(labels)
-        ],
+        "node_table": [(BY_KEY[key].label, node_rows[key]) for key in SERIES_KEYS],
         "children": rows_registered,
         "node": node_rows,
         # What the charts draw: the same shown values, suppressed ones as gaps.
@@ -368,6 +366,7 @@ def series(node: Jurisdiction, *, until: dt.date, raw: bool, months: int = SERIE
                 for r in rows_registered
             ],
             "node": {key: [chart_value(s) for s in values] for key, values in node_rows.items()},
+            "names": {key: str(BY_KEY[key].label) for key in SERIES_KEYS},
         },
     }
 
