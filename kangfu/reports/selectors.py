@@ -9,11 +9,13 @@ province over a million persons costs what a county costs. What a user sees is s
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Q, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from kangfu.access.choices import Level, Role
 from kangfu.access.models import Jurisdiction
@@ -141,6 +143,8 @@ def parse_month(text: str | None) -> dt.date | None:
     """ "2026-11" → 2026-11-01; None when empty; ValueError when malformed."""
     if not text:
         return None
+    if not re.fullmatch(r"\d{4}-\d{2}", text):
+        raise ValueError(text)
     year, month = text.split("-")
     return dt.date(int(year), int(month), 1)
 
@@ -148,7 +152,7 @@ def parse_month(text: str | None) -> dt.date | None:
 def period_of(kind: str, first: dt.date | None) -> Period:
     if first is None:
         latest = latest_day()
-        first = (latest or dt.date.today()).replace(day=1)
+        first = (latest or timezone.localdate()).replace(day=1)
     if kind == "quarter":
         first = first.replace(month=(first.month - 1) // 3 * 3 + 1)
         months = [add_months(first, i) for i in range(3)]

@@ -5,7 +5,7 @@ township's own list of measures past their legal end, audited as a list)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,12 +26,19 @@ def _require_dashboard(request) -> None:
         raise PermissionDenied
 
 
+class BadPeriod(ValueError):
+    pass
+
+
 def _period(request) -> selectors.Period:
-    kind = "quarter" if request.GET.get("period") == "quarter" else "month"
+    """The period asked for; BadPeriod with a message naming the field when malformed."""
+    kind = request.GET.get("period") or "month"
+    if kind not in ("month", "quarter"):
+        raise BadPeriod(_("Period: choose month or quarter."))
     try:
         first = selectors.parse_month(request.GET.get("month"))
     except ValueError:
-        first = None
+        raise BadPeriod(_("Month: enter a month as YYYY-MM, e.g. 2026-11.")) from None
     return selectors.period_of(kind, first)
 
 
@@ -81,7 +88,12 @@ def dashboard(request, code: str):
         return redirect("login")
     _require_dashboard(request)
     node = selectors.node_for(request.user, code)
-    period = _period(request)
+    error = ""
+    try:
+        period = _period(request)
+    except BadPeriod as exc:
+        error = str(exc)
+        period = selectors.period_of("month", None)
     raw = selectors.sees_raw(request.user, node)
     table = selectors.figures_table(node, period, raw=raw)
     trend = selectors.series(node, until=period.last_day or period.first, raw=raw)
@@ -115,7 +127,9 @@ def dashboard(request, code: str):
             "ancestors": selectors.ancestors(node, request.user),
             "defects": defects,
             "today": today,
+            "period_error": error,
         },
+        status=400 if error else 200,
     )
 
 
@@ -164,7 +178,10 @@ def report(request, code: str, fmt: str):
     if fmt not in EXPORT_FORMATS:
         raise Http404
     node = selectors.node_for(request.user, code)
-    period = _period(request)
+    try:
+        period = _period(request)
+    except BadPeriod as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     if not period.days:
         raise Http404(_("No statistics have been built for this period."))
     document = exports.build(node=node, period=period, user=request.user, fmt=fmt)

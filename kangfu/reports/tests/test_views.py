@@ -137,3 +137,51 @@ def test_it_produces_the_quarterly_pdf(client, built, personas):
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     assert response["Content-Disposition"].endswith('kangfu-520102-2026Q4.pdf"')
+
+
+def test_it_names_the_month_field_when_it_is_malformed(client, built, personas):
+    response = page(client, personas.supervisor, "/reports/520102/?month=2026-13")
+    assert response.status_code == 400
+    assert "月份：请按 YYYY-MM 格式输入月份，例如 2026-11。" in response.content.decode()
+    response = page(client, personas.supervisor, "/reports/520102/report.xlsx?month=11/2026")
+    assert response.status_code == 400
+    assert response.content.decode() == "月份：请按 YYYY-MM 格式输入月份，例如 2026-11。"
+
+
+def test_it_lists_measures_past_their_end_for_the_township_staff_only(
+    client, built, personas, tree
+):
+    from kangfu.cases.models import Measure
+    from kangfu.reports.services import snapshot_build
+
+    Measure.objects.filter(person=built[1]).update(ends_on="2026-11-18")
+    with at("2026-11-20"):
+        snapshot_build(on=TODAY)
+    response = page(client, personas.worker_a, "/reports/520102001/")
+    html = response.content.decode()
+    assert "超过法定期限的措施——请立即纠正" in html
+    case = Measure.objects.get(person=built[1]).case
+    assert f'href="/cases/{case.public_id}/"' in html
+    assert "甲1" not in html
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.detail) == (
+        "search",
+        "query=past_legal_end township=520102001 hits=1",
+    )
+    client.logout()
+    response = page(client, personas.supervisor, "/reports/520102001/")
+    assert "超过法定期限的措施——请立即纠正" not in response.content.decode()
+    assert response.context["table"].total.cells["past_legal_end"].shown == "<5"
+
+
+def test_it_adds_up_the_months_of_a_quarter(built, tree):
+    import datetime as dt
+
+    from kangfu.reports import selectors
+
+    period = selectors.period_of("quarter", dt.date(2026, 11, 1))
+    assert period.label == "2026Q4"
+    assert period.days == (dt.date(2026, 10, 31), TODAY)
+    b = selectors.figures_table(tree.b, period, raw=True).total.cells
+    # Stocks from the last month, events over October and November.
+    assert (b["registered"].value, b["report_due"].value, b["transfers_in"].value) == (1, 1, 1)
