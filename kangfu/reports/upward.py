@@ -284,9 +284,10 @@ def package_import(*, raw: bytes, actor) -> int:
             audit_record(
                 ctx=AccessContext.of(actor),
                 action=AuditAction.CREATE,
-                obj=("reports.upward", body["sender"]["code"], ""),
+                obj=("reports.upward", "", ""),
                 outside_caseload=False,
-                detail=f"import month={body['month']} nodes={len(codes)} "
+                detail=f"import sender={body['sender']['code']} month={body['month']} "
+                f"nodes={len(codes)} "
                 f"sha256={verified.sha256[:16]}",
             )
     return len(body["nodes"])

@@ -84,14 +84,14 @@ def test_it_sends_the_supervisor_straight_to_their_county(client, built, persona
     assert response["Location"] == "/reports/520102/"
 
 
-def test_it_records_opening_a_dashboard_without_any_person(client, built, personas):
+def test_it_records_opening_a_dashboard_without_any_person(client, built, personas, tree):
     before = AuditEvent.objects.count()
     page(client, personas.supervisor, "/reports/520102/?month=2026-11")
     events = list(AuditEvent.objects.order_by("seq")[before:])
-    assert [(e.action, e.object_type, e.object_id) for e in events] == [
-        ("read", "reports.statistics", "520102")
+    assert [(e.action, e.object_type, e.object_id, e.scope_path) for e in events] == [
+        ("read", "reports.statistics", "", tree.county.path)
     ]
-    assert events[0].detail == "dashboard level=county period=month:2026-11"
+    assert events[0].detail == "dashboard level=county period=month:2026-11 node=520102"
     assert events[0].purpose == "statistics"
 
 
@@ -120,7 +120,7 @@ def test_it_downloads_the_monthly_excel_suppressed_even_for_the_township(client,
     event = AuditEvent.objects.order_by("-seq").first()
     assert (event.action, event.detail) == (
         "export",
-        "report xlsx level=township period=month:2026-11",
+        "report xlsx level=township period=month:2026-11 node=520102001",
     )
 
 
@@ -185,3 +185,11 @@ def test_it_adds_up_the_months_of_a_quarter(built, tree):
     b = selectors.figures_table(tree.b, period, raw=True).total.cells
     # Stocks from the last month, events over October and November.
     assert (b["registered"].value, b["report_due"].value, b["transfers_in"].value) == (1, 1, 1)
+
+
+def test_it_shows_the_statistics_event_in_the_supervisors_access_log(client, built, personas):
+    page(client, personas.supervisor, "/reports/520102/?month=2026-11")
+    with at("2026-11-20"):
+        response = client.get("/people/audit/")
+    assert response.status_code == 200
+    assert "dashboard level=county period=month:2026-11 node=520102" in response.content.decode()
