@@ -18,6 +18,12 @@ signed in as a province supervisor (so middleware, session, audit and template a
 
 The database is the one in DATABASE_URL (default: kangfu_reports on localhost); its Kangfu
 tables are emptied first.
+
+    python bench/reports.py --snapshot-cases 300000 --database-url postgres://…/kangfu_reports_snap
+
+instead builds person-level records with bench/sweep.py's set-based builder (open cases under
+社区戒毒 with a year of appointments, tests, categories) in a *separate* database and times
+``snapshot_build`` for the day (twice: the second run replaces the day's rows).
 """
 
 from __future__ import annotations
@@ -48,6 +54,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--skip-build", action="store_true", help="reuse the data already built")
+    parser.add_argument(
+        "--snapshot-cases",
+        type=int,
+        default=0,
+        help="time snapshot_build over this many cases instead (use a separate database)",
+    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
@@ -60,6 +72,9 @@ def main() -> None:
     print(f"database: {connection.vendor}", flush=True)
     call_command("migrate", verbosity=0)
     on = dt.date.fromisoformat(args.date)
+    if args.snapshot_cases:
+        time_snapshot(args, on)
+        return
     if not args.skip_build:
         started = time.perf_counter()
         rows = build(args, on)
@@ -70,6 +85,27 @@ def main() -> None:
             flush=True,
         )
     measure(args, on)
+
+
+def time_snapshot(args, on: dt.date) -> None:
+    from bench import sweep
+    from kangfu.reports.services import snapshot_build
+
+    if not args.skip_build:
+        started = time.perf_counter()
+        sweep.build(args.snapshot_cases, on.isoformat())
+        print(
+            f"built {args.snapshot_cases:,} cases in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+    for run in ("first", "second"):
+        started = time.perf_counter()
+        rows = snapshot_build(on=on)
+        print(
+            f"snapshot_build ({run} run): {time.perf_counter() - started:.2f} s, "
+            f"{rows} township rows",
+            flush=True,
+        )
 
 
 def build(args, on: dt.date) -> int:

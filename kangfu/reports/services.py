@@ -14,7 +14,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from kangfu.access.choices import Level
@@ -118,20 +119,30 @@ def _stocks(on: dt.date) -> dict[str, dict[int, int]]:
         category=Subquery(last.values("category")[:1]),
         review_on=Subquery(last.values("next_review_on")[:1]),
     )
-    for category in ("high", "medium", "low"):
-        out[f"risk_{category}"] = _by_township(
-            registered.filter(category=category), "township_id", "person_id"
-        )
-    out["risk_none"] = _by_township(
-        registered.filter(category__isnull=True), "township_id", "person_id"
-    )
+    # One pass for the six risk figures: the correlated look-up of the last assessment is
+    # the costly part, so it runs once, grouped by category and review state.
     soon = on + dt.timedelta(days=REVIEW_SOON_DAYS)
-    out["reviews_due"] = _by_township(
-        registered.filter(review_on__gte=on, review_on__lte=soon), "township_id", "person_id"
+    review = DbCase(
+        When(review_on__lt=on, then=Value("overdue")),
+        When(review_on__lte=soon, then=Value("due")),
+        default=Value(""),
     )
-    out["reviews_overdue"] = _by_township(
-        registered.filter(review_on__lt=on), "township_id", "person_id"
+    rows = (
+        registered.order_by()
+        .annotate(review=review)
+        .values("township_id", "category", "review")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("township_id", "category", "review", "n")
     )
+    for key in ("risk_high", "risk_medium", "risk_low", "risk_none", "reviews_due"):
+        out[key] = {}
+    out["reviews_overdue"] = {}
+    for township_id, category, state, n in rows:
+        key = f"risk_{category}" if category else "risk_none"
+        out[key][township_id] = out[key].get(township_id, 0) + n
+        if state:
+            key = "reviews_overdue" if state == "overdue" else "reviews_due"
+            out[key][township_id] = out[key].get(township_id, 0) + n
     out["past_legal_end"] = _by_township(
         Measure.objects.filter(state="active", ends_on__lt=on), t, p
     )
@@ -189,36 +200,33 @@ def _flows(start: dt.date, on: dt.date) -> dict[str, dict[int, int]]:
 def _three_years(start: dt.date, on: dt.date) -> dict[str, dict[int, int]]:
     """Cases whose N years after the last measure were completed in [start, on]: the last
     day of their last measure lies after ``seal_cutoff(start - 1)`` and up to
-    ``seal_cutoff(on)`` (per pack, N from the pack), with no measure still live."""
-    live = Measure.objects.filter(case=OuterRef("pk"), finished_on__isnull=True)
-    last_day = (
-        Measure.objects.filter(case=OuterRef("pk"), finished_on__isnull=False)
-        .order_by("-finished_on")
-        .values("finished_on")[:1]
-    )
-    cases = Case.objects.annotate(live=Exists(live), last_day=Subquery(last_day)).filter(
-        live=False, last_day__isnull=False
-    )
-    window = Q()
+    ``seal_cutoff(on)`` (per pack, N from the pack), with no measure still live. Written as
+    "a measure finished in that window, and none live or finished after it", which the
+    database answers with two semi-joins instead of a look-up per case."""
+    due_counts: dict[int, int] = {}
+    clean_counts: dict[int, int] = {}
     packs = list(Case.objects.order_by().values_list("pack_id", flat=True).distinct())
     for pack_id in packs:
-        window |= Q(
-            pack_id=pack_id,
-            last_day__gt=seal_cutoff(pack_id, start - dt.timedelta(days=1)),
-            last_day__lte=seal_cutoff(pack_id, on),
+        low = seal_cutoff(pack_id, start - dt.timedelta(days=1))
+        high = seal_cutoff(pack_id, on)
+        ended_in_window = Measure.objects.filter(
+            case=OuterRef("pk"), finished_on__gt=low, finished_on__lte=high
         )
-    if not packs:
-        return {"three_year_due": {}, "three_year_clean": {}}
-    due = cases.filter(window)
-    relapse = Finding.objects.filter(case=OuterRef("pk"), kind=FindingKind.RELAPSE)
-    later = Case.objects.filter(person=OuterRef("person_id"), opened_on__gt=OuterRef("opened_on"))
-    clean = due.annotate(relapse=Exists(relapse), later=Exists(later)).filter(
-        relapse=False, later=False
-    )
-    return {
-        "three_year_due": _by_township(due, "township_id", "person_id"),
-        "three_year_clean": _by_township(clean, "township_id", "person_id"),
-    }
+        later_or_live = Measure.objects.filter(case=OuterRef("pk")).filter(
+            Q(finished_on__isnull=True) | Q(finished_on__gt=high)
+        )
+        due = Case.objects.filter(pack_id=pack_id).filter(
+            Exists(ended_in_window), ~Exists(later_or_live)
+        )
+        relapse = Finding.objects.filter(case=OuterRef("pk"), kind=FindingKind.RELAPSE)
+        later = Case.objects.filter(
+            person=OuterRef("person_id"), opened_on__gt=OuterRef("opened_on")
+        )
+        clean = due.filter(~Exists(relapse), ~Exists(later))
+        for target, qs in ((due_counts, due), (clean_counts, clean)):
+            for township_id, n in _by_township(qs, "township_id", "person_id").items():
+                target[township_id] = target.get(township_id, 0) + n
+    return {"three_year_due": due_counts, "three_year_clean": clean_counts}
 
 
 def _downgrades(on: dt.date) -> dict[int, int]:
