@@ -152,7 +152,8 @@ def parse_month(text: str | None) -> dt.date | None:
 def period_of(kind: str, first: dt.date | None) -> Period:
     if first is None:
         latest = latest_day()
-        first = (latest or timezone.localdate()).replace(day=1)
+        first = latest or timezone.localdate()
+    first = first.replace(day=1)
     if kind == "quarter":
         first = first.replace(month=(first.month - 1) // 3 * 3 + 1)
         months = [add_months(first, i) for i in range(3)]
@@ -357,6 +358,10 @@ def series(node: Jurisdiction, *, until: dt.date, raw: bool, months: int = SERIE
         for c in children
     ]
     node_rows = {key: [plain(v, BY_KEY[key].persons) for v in totals[key]] for key in SERIES_KEYS}
+    if children:
+        # The node's registered series is the total line of the children's table: it must
+        # show what that table's suppression decided (a complement "*" included).
+        node_rows["registered"] = [shown(v, ("T", i)) for i, v in enumerate(totals["registered"])]
     return {
         "labels": labels,
         "node_table": [(BY_KEY[key].label, node_rows[key]) for key in SERIES_KEYS],

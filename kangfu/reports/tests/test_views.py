@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 from conftest import make_user, sign_in
 from kangfu.access.choices import Role
 from kangfu.access.models import AuditEvent
+from kangfu.reports.figures import BY_KEY
 from kangfu.reports.services import snapshot_backfill
 from kangfu.reports.tests.conftest import TODAY, at
 
@@ -193,3 +194,31 @@ def test_it_shows_the_statistics_event_in_the_supervisors_access_log(client, bui
         response = client.get("/people/audit/")
     assert response.status_code == 200
     assert "dashboard level=county period=month:2026-11 node=520102" in response.content.decode()
+
+
+def test_it_hides_a_monthly_total_that_would_pin_down_its_children(tree):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kangfu.reports import selectors
+    from kangfu.reports.models import SnapshotDay, TownshipDay
+
+    day = dt.date(2026, 10, 31)
+    SnapshotDay.objects.create(on=day, built_at=timezone.now(), townships=2)
+    for town in (tree.a, tree.b):
+        TownshipDay.objects.create(
+            on=day,
+            township=town,
+            county=tree.county,
+            city=tree.city,
+            province=tree.province,
+            registered=4,
+            risk_none=4,
+        )
+    trend = selectors.series(tree.county, until=day, raw=False)
+    # 4 + 4 = 8: two "<5" cells adding up to 8 can only be 4 and 4, so 8 is hidden too.
+    assert [r["shown"] for r in trend["children"]] == [["<5"], ["<5"]]
+    assert dict(trend["node_table"])[BY_KEY["registered"].label] == ["*"]
+    table = selectors.figures_table(tree.county, selectors.period_of("month", day), raw=False)
+    assert table.total.cells["registered"].shown == "*"
