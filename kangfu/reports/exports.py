@@ -34,13 +34,15 @@ def _levels_below(node: Jurisdiction) -> list[str]:
     return LEVEL_ORDER[index + 1 :]
 
 
-def tables_by_level(node: Jurisdiction, period: selectors.Period) -> list[tuple[str, list]]:
-    """[(level, [(parent table)])]: for each level below ``node``, the suppressed table of
-    every parent one level up, whose children are the rows of that level's sheet."""
+def tables_by_level(tree: selectors.Tree) -> list[tuple[str, list]]:
+    """[(level, [(parent table)])]: for each level below the tree's node, the table of every
+    parent one level up, whose children are the rows of that level's sheet. All tables come
+    from one suppression over the whole tree, so the sheets cannot be read against each
+    other."""
     out = []
-    parents = [node]
-    for level in _levels_below(node):
-        tables = [selectors.figures_table(p, period, raw=False) for p in parents]
+    parents = [tree.node]
+    for level in _levels_below(tree.node):
+        tables = [tree.table(p) for p in parents]
         out.append((level, tables))
         parents = [row.node for t in tables for row in t.children]
     return out
@@ -95,7 +97,8 @@ def xlsx(node, period, user) -> bytes:
     head_font = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE7EA")
     wrap = Alignment(wrap_text=True, vertical="top")
-    summary = selectors.figures_table(node, period, raw=False)
+    tree = selectors.figures_tree(node, period)
+    summary = tree.table(node)
     threshold = summary.threshold
     workbook = Workbook()
 
@@ -131,7 +134,7 @@ def xlsx(node, period, user) -> bytes:
     first = workbook.active
     first.title = _("Summary")
     sheet(first, titles, [summary], _("Jurisdiction"))
-    for level, tables in tables_by_level(node, period):
+    for level, tables in tables_by_level(tree):
         label = str(dict(Level.choices)[level])
         sheet(workbook.create_sheet(title=label[:31]), titles, tables, label)
     glossary = workbook.create_sheet(title=_("Definitions"))
@@ -152,7 +155,9 @@ def xlsx(node, period, user) -> bytes:
 def pdf(node, period, user) -> bytes:
     from weasyprint import HTML
 
-    summary = selectors.figures_table(node, period, raw=False)
+    below = _levels_below(node)
+    summary = selectors.figures_tree(node, period, down_to=below[0] if below else node.level)
+    summary = summary.table(node)
     groups = []
     for key, label in GROUPS.items():
         figs = [f for f in FIGURES if f.group == key]

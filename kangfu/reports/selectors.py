@@ -232,6 +232,118 @@ def _rate(numerator: Cell, denominator: Cell) -> str:
     return f"{100 * (numerator.value or 0) / denominator.value:.1f}%"
 
 
+def _row(row_key, node, values: dict, marks: dict, limit: int) -> Row:
+    row = Row(node)
+    for figure in FIGURES:
+        value = values[figure.key]
+        mark = marks.get((row_key, figure.key), suppression.Mark.SHOWN)
+        row.cells[figure.key] = Cell(
+            value=None if mark is not suppression.Mark.SHOWN else value,
+            shown=suppression.shown_value(value, mark, threshold=limit),
+            suppressed=mark is not suppression.Mark.SHOWN,
+        )
+    for rate in RATES:
+        row.rates[rate.key] = _rate(row.cells[rate.numerator], row.cells[rate.denominator])
+    return row
+
+
+def _add_up(rows: list[dict]) -> dict:
+    return {
+        key: (
+            None
+            if BY_KEY[key].nullable and all(r[key] is None for r in rows)
+            else sum(r[key] or 0 for r in rows)
+        )
+        for key in KEYS
+    }
+
+
+LEVEL_ORDER = (Level.NATIONAL, Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP)
+
+
+@dataclass
+class Tree:
+    """Every node of a subtree with its suppressed row, suppressed *together*: one set of
+    lines for all parents at once, so a value hidden in one table cannot be read from
+    another (a city's total in the province's table, the city's own table, its counties)."""
+
+    node: Jurisdiction
+    period: Period
+    rows: dict[int, Row]
+    children: dict[int, list[Jurisdiction]]
+    threshold: int
+
+    def table(self, node: Jurisdiction) -> Table:
+        return Table(
+            node=node,
+            period=self.period,
+            raw=False,
+            total=self.rows[node.pk],
+            children=[self.rows[c.pk] for c in self.children.get(node.pk, [])],
+            threshold=self.threshold,
+        )
+
+
+def figures_tree(node: Jurisdiction, period: Period, *, down_to: str = Level.TOWNSHIP) -> Tree:
+    """The suppressed figures of ``node`` and every node below it down to ``down_to``:
+    one grouped query per level, then one suppression over all the lines of the tree.
+    For exports and the upward package, which show several levels side by side."""
+    depth = LEVEL_ORDER.index(down_to)
+    levels = [lv for lv in LEVEL_ORDER[LEVEL_ORDER.index(node.level) + 1 : depth + 1]]
+    nodes = [
+        j
+        for j in Jurisdiction.objects.filter(path__startswith=node.path, level__in=levels).order_by(
+            "path"
+        )
+    ]
+    children: dict[int, list[Jurisdiction]] = {}
+    for j in nodes:
+        children.setdefault(j.parent_id, []).append(j)
+    for kids in children.values():
+        kids.sort(key=lambda j: j.code)
+    values: dict[int, dict] = {}
+    if period.days:
+        base = TownshipDay.objects.filter(on__in=period.days)
+        if node.level != Level.NATIONAL:
+            base = base.filter(**{OWN_COLUMN[node.level]: node.pk})
+        for level in levels:
+            column = OWN_COLUMN[level]
+            per: dict[int, dict] = {}
+            for row in (
+                base.order_by().values(column, "on").annotate(**{f"s_{k}": Sum(k) for k in KEYS})
+            ):
+                per.setdefault(row[column], {})[row["on"]] = {k: row[f"s_{k}"] for k in KEYS}
+            for pk, per_day in per.items():
+                values[pk] = _period_values(per_day, period)
+    empty = _period_values({}, period)
+    for j in nodes:
+        values.setdefault(j.pk, dict(empty))
+    if node.level == Level.TOWNSHIP:
+        own = _sums(node, period.days)
+        per_day = {d or period.last_day: v for (_c, d), v in own.items()}
+        values[node.pk] = _period_values(per_day, period)
+    else:
+        values[node.pk] = _add_up([values[c.pk] for c in children.get(node.pk, [])])
+    limit = threshold()
+    person_keys = [f.key for f in FIGURES if f.persons]
+    cells = {(pk, k): (v[k] or 0) for pk, v in values.items() for k in person_keys}
+    lines = []
+    for parent, kids in children.items():
+        if parent not in values:
+            continue
+        for key in person_keys:
+            lines.append(
+                suppression.Line(total=(parent, key), members=tuple((c.pk, key) for c in kids))
+            )
+    for total, parts in ROW_LINES:
+        for pk in values:
+            lines.append(suppression.Line(total=(pk, total), members=tuple((pk, p) for p in parts)))
+    marks = suppression.suppress(cells, lines, threshold=limit)
+    by_pk = {j.pk: j for j in nodes} | {node.pk: node}
+    rows = {pk: _row(pk, by_pk[pk], v, marks, limit) for pk, v in values.items()}
+    return Tree(node=node, period=period, rows=rows, children=children, threshold=limit)
+
+
 def figures_table(node: Jurisdiction, period: Period, *, raw: bool) -> Table:
     """The node's figures and its children's, for ``period``, suppressed unless ``raw``."""
     children = (
@@ -272,18 +384,7 @@ def figures_table(node: Jurisdiction, period: Period, *, raw: bool) -> Table:
         marks = suppression.suppress(cells, lines, threshold=limit)
 
     def row_of(row_key, child, values) -> Row:
-        row = Row(child)
-        for figure in FIGURES:
-            value = values[figure.key]
-            mark = marks.get((row_key, figure.key), suppression.Mark.SHOWN)
-            row.cells[figure.key] = Cell(
-                value=None if mark is not suppression.Mark.SHOWN else value,
-                shown=suppression.shown_value(value, mark, threshold=limit),
-                suppressed=mark is not suppression.Mark.SHOWN,
-            )
-        for rate in RATES:
-            row.rates[rate.key] = _rate(row.cells[rate.numerator], row.cells[rate.denominator])
-        return row
+        return _row(row_key, child, values, marks, limit)
 
     return Table(
         node=node,

@@ -12,13 +12,15 @@ then makes sure nothing hidden can be worked out from what is shown, line by lin
   zero, else the total) is hidden too;
 * a line whose total is hidden must hide at least one member, else the total is the sum.
 
-This repeats until nothing changes (it only ever hides more, so it stops). Zero is shown:
+This repeats until nothing changes (it only ever hides more, so it stops); after a cell is
+hidden, only the lines through it are checked again. Zero is shown:
 a 0 reveals only that nobody is counted, and a line of zeros has a zero total; a zero is
 hidden only as a complement when no non-zero cell is left to hide.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -101,28 +103,40 @@ def suppress(
     marks = {
         key: Mark.SMALL if 1 <= value < threshold else Mark.SHOWN for key, value in cells.items()
     }
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            hidden = [k for k in line.members if marks[k] is not Mark.SHOWN]
-            shown = [k for k in line.members if marks[k] is Mark.SHOWN]
-            if marks[line.total] is Mark.SHOWN:
-                if not hidden:
-                    continue
-                remainder = cells[line.total] - sum(cells[k] for k in shown)
-                options = possible_values([marks[k] for k in hidden], remainder, threshold)
-                if all(count_of(values) > 1 for values in options):
-                    continue
-            elif hidden:
+    # A work list of lines to (re)check: a line changes only when one of its cells does, so
+    # after a cell is hidden only the lines through it are looked at again. Every line once,
+    # in order, to begin with.
+    through: dict[Key, list[int]] = {}
+    for index, line in enumerate(lines):
+        for key in (line.total, *line.members):
+            through.setdefault(key, []).append(index)
+    queue = deque(range(len(lines)))
+    queued = set(queue)
+    while queue:
+        index = queue.popleft()
+        queued.discard(index)
+        line = lines[index]
+        hidden = [k for k in line.members if marks[k] is not Mark.SHOWN]
+        shown = [k for k in line.members if marks[k] is Mark.SHOWN]
+        if marks[line.total] is Mark.SHOWN:
+            if not hidden:
                 continue
-            # Hide one more cell of this line: the smallest non-zero shown member, then a
-            # zero, and when no member is left, the total itself.
-            candidates = sorted(shown, key=lambda k: (cells[k] == 0, cells[k], str(k)))
-            target = candidates[0] if candidates else line.total
-            if marks[target] is Mark.SHOWN:
-                marks[target] = Mark.COMPLEMENT
-                changed = True
+            remainder = cells[line.total] - sum(cells[k] for k in shown)
+            options = possible_values([marks[k] for k in hidden], remainder, threshold)
+            if all(count_of(values) > 1 for values in options):
+                continue
+        elif hidden:
+            continue
+        # Hide one more cell of this line: the smallest non-zero shown member, then a zero,
+        # and when no member is left, the total itself.
+        candidates = sorted(shown, key=lambda k: (cells[k] == 0, cells[k], str(k)))
+        target = candidates[0] if candidates else line.total
+        if marks[target] is Mark.SHOWN:
+            marks[target] = Mark.COMPLEMENT
+            for other in through[target]:
+                if other not in queued:
+                    queue.append(other)
+                    queued.add(other)
     return marks
 
 

@@ -125,20 +125,16 @@ def package_build(*, month: dt.date) -> dict:
     period = selectors.period_of("month", month)
     if not period.days:
         raise PackageError(f"no statistics have been built for {month:%Y-%m}")
-    nodes = []
-    top = selectors.figures_table(province, period, raw=False)
-    nodes.append(_node_entry(top.total, province.parent.code if province.parent else ""))
-    parents = [top]
-    while parents:
-        next_parents = []
-        for table in parents:
-            for row in table.children:
-                if row.node.level not in LEVELS_SENT:
-                    continue
-                nodes.append(_node_entry(row, table.node.code))
-                if row.node.level != Level.COUNTY:
-                    next_parents.append(selectors.figures_table(row.node, period, raw=False))
-        parents = next_parents
+    # One suppression over province, cities and counties together (townships stay home).
+    tree = selectors.figures_tree(province, period, down_to=Level.COUNTY)
+    top = tree.table(province)
+    nodes = [_node_entry(top.total, province.parent.code if province.parent else "")]
+    pending = [province]
+    while pending:
+        parent = pending.pop(0)
+        for child in tree.children.get(parent.pk, []):
+            nodes.append(_node_entry(tree.rows[child.pk], parent.code))
+            pending.append(child)
     body = {
         "format": FORMAT,
         "sender": {"code": province.code, "name": province.name},

@@ -222,3 +222,44 @@ def test_it_hides_a_monthly_total_that_would_pin_down_its_children(tree):
     assert dict(trend["node_table"])[BY_KEY["registered"].label] == ["*"]
     table = selectors.figures_table(tree.county, selectors.period_of("month", day), raw=False)
     assert table.total.cells["registered"].shown == "*"
+
+
+def test_it_suppresses_all_levels_of_an_export_together(tree):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kangfu.reports import selectors
+    from kangfu.reports.models import SnapshotDay, TownshipDay
+
+    day = dt.date(2026, 10, 31)
+    SnapshotDay.objects.create(on=day, built_at=timezone.now(), townships=3)
+    for town, county, n in (
+        (tree.a, tree.county, 4),
+        (tree.b, tree.county, 4),
+        (tree.c, tree.county_c, 20),
+    ):
+        TownshipDay.objects.create(
+            on=day,
+            township=town,
+            county=county,
+            city=tree.city,
+            province=tree.province,
+            registered=n,
+            risk_none=n,
+        )
+    whole = selectors.figures_tree(tree.city, selectors.period_of("month", day))
+    shown = {
+        j.name: whole.rows[j.pk].cells["registered"].shown
+        for j in (tree.city, tree.county, tree.county_c, tree.a, tree.b, tree.c)
+    }
+    # 城关区's 8 would pin its townships' "<5" to 4 and 4; hiding it alone would let
+    # 28 − 20 give it back, so 河口县 is hidden too, and then 河口镇 (its only township).
+    assert shown == {
+        "东川市": "28",
+        "城关区": "*",
+        "河口县": "*",
+        "城东街道": "<5",
+        "城西街道": "<5",
+        "河口镇": "*",
+    }
