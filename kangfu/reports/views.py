@@ -75,8 +75,8 @@ def glossary(request):
     )
 
 
-def _groups(table):
-    """[(group label, [figures], [rates])] in the order of GROUPS."""
+def _groups():
+    """[(key, group label, [figures], [rates])] in the order of GROUPS."""
     out = []
     for key, label in GROUPS.items():
         figs = [f for f in FIGURES if f.group == key]
@@ -123,7 +123,7 @@ def dashboard(request, code: str):
             "node": node,
             "period": period,
             "table": table,
-            "groups": _groups(table),
+            "groups": _groups(),
             "trend": trend,
             "chart_data": trend["chart"],
             "ancestors": selectors.ancestors(node, request.user),
