@@ -127,3 +127,25 @@ class ReceivedFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.month}"
+
+
+class NodeDay(models.Model):
+    """The *shown* figures of every node for one snapshot day (its month so far), suppressed
+    once for the whole tree together by ``snapshot_build``, so that no page, export or
+    package can be read against another: they all show these strings for a month."""
+
+    on = models.DateField()
+    node = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    # {figure key: "12" | "<5" | "*" | "—", "rate:<key>": "93.0%" | "*" | "—"}
+    shown = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["on", "node_id"]
+        verbose_name = _("suppressed figures of a node")
+        verbose_name_plural = _("suppressed figures of a node")
+        constraints = [
+            models.UniqueConstraint(fields=["on", "node"], name="nodeday_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.on}"

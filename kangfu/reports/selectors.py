@@ -25,7 +25,7 @@ from kangfu.core.dates import add_months
 from kangfu.policy.packs import get_pack
 from kangfu.reports import suppression
 from kangfu.reports.figures import BY_KEY, FIGURES, FLOW_KEYS, KEYS, RATES, ROW_LINES
-from kangfu.reports.models import ReceivedFigures, SnapshotDay, TownshipDay
+from kangfu.reports.models import NodeDay, ReceivedFigures, SnapshotDay, TownshipDay
 
 # Who has a dashboard: the anti-drug staff of a node. Partners and administrators do not.
 DASHBOARD_ROLES = (Role.CASEWORKER, Role.TOWNSHIP_OFFICER, Role.SUPERVISOR)
@@ -284,10 +284,53 @@ class Tree:
         )
 
 
-def figures_tree(node: Jurisdiction, period: Period, *, down_to: str = Level.TOWNSHIP) -> Tree:
+def _stored_row(node: Jurisdiction, shown: dict) -> Row:
+    row = Row(node)
+    for figure in FIGURES:
+        text = shown.get(figure.key, "—")
+        hidden = text == "*" or text.startswith("<")
+        row.cells[figure.key] = Cell(
+            value=int(text) if text.isdigit() else None, shown=text, suppressed=hidden
+        )
+    for rate in RATES:
+        row.rates[rate.key] = shown.get(f"rate:{rate.key}", "—")
+    return row
+
+
+def stored_shown(row: Row) -> dict:
+    """What ``NodeDay.shown`` keeps of a row."""
+    shown = {key: cell.shown for key, cell in row.cells.items()}
+    shown.update({f"rate:{key}": value for key, value in row.rates.items()})
+    return shown
+
+
+def _stored(period: Period, nodes: list[Jurisdiction]) -> dict[int, Row] | None:
+    """Rows of ``nodes`` from the whole-tree suppression of the period's day, when the
+    period is a month and that day's marks are stored for every one of them."""
+    if period.kind != "month" or not period.days:
+        return None
+    found = dict(
+        NodeDay.objects.filter(on=period.last_day, node__in=[n.pk for n in nodes]).values_list(
+            "node_id", "shown"
+        )
+    )
+    if len(found) < len(nodes):
+        return None
+    return {n.pk: _stored_row(n, found[n.pk]) for n in nodes}
+
+
+def figures_tree(
+    node: Jurisdiction,
+    period: Period,
+    *,
+    down_to: str = Level.TOWNSHIP,
+    use_stored: bool = True,
+) -> Tree:
     """The suppressed figures of ``node`` and every node below it down to ``down_to``:
     one grouped query per level, then one suppression over all the lines of the tree.
-    For exports and the upward package, which show several levels side by side."""
+    For a month whose snapshot day has stored marks (``NodeDay``, suppressed over the
+    whole instance's tree at once) those are used, so every page, sheet and package shows
+    the same strings for a month."""
     depth = LEVEL_ORDER.index(down_to)
     levels = [lv for lv in LEVEL_ORDER[LEVEL_ORDER.index(node.level) + 1 : depth + 1]]
     nodes = [
@@ -301,6 +344,10 @@ def figures_tree(node: Jurisdiction, period: Period, *, down_to: str = Level.TOW
         children.setdefault(j.parent_id, []).append(j)
     for kids in children.values():
         kids.sort(key=lambda j: j.code)
+    limit = threshold()
+    stored = _stored(period, [node, *nodes]) if use_stored else None
+    if stored is not None:
+        return Tree(node=node, period=period, rows=stored, children=children, threshold=limit)
     values: dict[int, dict] = {}
     if period.days:
         base = TownshipDay.objects.filter(on__in=period.days)
@@ -324,7 +371,6 @@ def figures_tree(node: Jurisdiction, period: Period, *, down_to: str = Level.TOW
         values[node.pk] = _period_values(per_day, period)
     else:
         values[node.pk] = _add_up([values[c.pk] for c in children.get(node.pk, [])])
-    limit = threshold()
     person_keys = [f.key for f in FIGURES if f.persons]
     cells = {(pk, k): (v[k] or 0) for pk, v in values.items() for k in person_keys}
     lines = []
@@ -345,12 +391,23 @@ def figures_tree(node: Jurisdiction, period: Period, *, down_to: str = Level.TOW
 
 
 def figures_table(node: Jurisdiction, period: Period, *, raw: bool) -> Table:
-    """The node's figures and its children's, for ``period``, suppressed unless ``raw``."""
+    """The node's figures and its children's, for ``period``, suppressed unless ``raw``:
+    from the stored whole-tree marks for a month when they exist, else as one table."""
     children = (
         list(Jurisdiction.objects.filter(parent=node).order_by("code"))
         if node.level in CHILD_COLUMN
         else []
     )
+    stored = None if raw else _stored(period, [node, *children])
+    if stored is not None:
+        return Table(
+            node=node,
+            period=period,
+            raw=False,
+            total=stored[node.pk],
+            children=[stored[c.pk] for c in children],
+            threshold=threshold(),
+        )
     sums = _sums(node, period.days)
     by_child: dict = {}
     for (child, day), values in sums.items():
@@ -463,6 +520,23 @@ def series(node: Jurisdiction, *, until: dt.date, raw: bool, months: int = SERIE
         # The node's registered series is the total line of the children's table: it must
         # show what that table's suppression decided (a complement "*" included).
         node_rows["registered"] = [shown(v, ("T", i)) for i, v in enumerate(totals["registered"])]
+    if not raw and day_list:
+        # Months whose marks are stored for the node and all its children show those.
+        wanted = [node.pk, *(c.pk for c in children)]
+        stored: dict = {}
+        for on, pk, shown_values in NodeDay.objects.filter(
+            on__in=day_list, node__in=wanted
+        ).values_list("on", "node_id", "shown"):
+            stored.setdefault(on, {})[pk] = shown_values
+        for i, day in enumerate(day_list):
+            got = stored.get(day, {})
+            if len(got) < len(wanted):
+                continue
+            for key in SERIES_KEYS:
+                node_rows[key][i] = got[node.pk].get(key, node_rows[key][i])
+            for child_row, child in zip(rows_registered, children, strict=True):
+                child_row["shown"][i] = got[child.pk].get("registered", "—")
+
     return {
         "labels": labels,
         "node_table": [(BY_KEY[key].label, node_rows[key]) for key in SERIES_KEYS],

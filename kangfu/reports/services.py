@@ -24,8 +24,9 @@ from kangfu.cases.choices import ExternalKind, FindingKind, MeasureKind
 from kangfu.cases.models import Agreement, Case, ExternalPeriod, Finding, Measure, Transfer
 from kangfu.core.dates import add_months
 from kangfu.referrals.models import Referral
+from kangfu.reports import selectors
 from kangfu.reports.figures import FIGURES
-from kangfu.reports.models import SnapshotDay, TownshipDay
+from kangfu.reports.models import NodeDay, SnapshotDay, TownshipDay
 from kangfu.risk.models import Assessment
 from kangfu.schedule.choices import TEST_KINDS, ReminderKind
 from kangfu.schedule.models import Appointment, DrugTest, Reminder
@@ -280,6 +281,7 @@ def snapshot_build(*, on: dt.date, from_history: bool = False) -> int:
     with transaction.atomic():
         TownshipDay.objects.filter(on=on).delete()
         TownshipDay.objects.bulk_create(rows, batch_size=2000)
+        _store_marks(on)
         SnapshotDay.objects.update_or_create(
             on=on,
             defaults={
@@ -289,6 +291,23 @@ def snapshot_build(*, on: dt.date, from_history: bool = False) -> int:
             },
         )
     return len(rows)
+
+
+def _store_marks(on: dt.date) -> None:
+    """Suppress the day's figures (its month so far) for the whole tree at once and keep
+    the shown strings of every node (``NodeDay``): pages, exports and packages of that month
+    then show the same marks, so none can be read against another."""
+    period = selectors.Period("month", on.replace(day=1), (on,))
+    roots = list(Jurisdiction.objects.filter(parent__isnull=True))
+    NodeDay.objects.filter(on=on).delete()
+    rows = []
+    for root in roots:
+        tree = selectors.figures_tree(root, period, use_stored=False)
+        rows += [
+            NodeDay(on=on, node_id=pk, shown=selectors.stored_shown(row))
+            for pk, row in tree.rows.items()
+        ]
+    NodeDay.objects.bulk_create(rows, batch_size=2000)
 
 
 def snapshot_backfill(*, months: int, on: dt.date) -> list[dt.date]:

@@ -263,3 +263,38 @@ def test_it_suppresses_all_levels_of_an_export_together(tree):
         "城西街道": "<5",
         "河口镇": "*",
     }
+
+
+def test_it_shows_every_level_the_marks_of_one_suppression(tree):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from kangfu.reports import selectors
+    from kangfu.reports.models import SnapshotDay, TownshipDay
+    from kangfu.reports.services import _store_marks
+
+    day = dt.date(2026, 10, 31)
+    SnapshotDay.objects.create(on=day, built_at=timezone.now(), townships=3)
+    for town, county, n in (
+        (tree.a, tree.county, 4),
+        (tree.b, tree.county, 4),
+        (tree.c, tree.county_c, 20),
+    ):
+        TownshipDay.objects.create(
+            on=day,
+            township=town,
+            county=county,
+            city=tree.city,
+            province=tree.province,
+            registered=n,
+            risk_none=n,
+        )
+    _store_marks(day)
+    period = selectors.period_of("month", day)
+    city = selectors.figures_table(tree.city, period, raw=False)
+    county = selectors.figures_table(tree.county, period, raw=False)
+    # The city's page no longer shows 城关区's 8, which its own page hides.
+    assert [r.cells["registered"].shown for r in city.children] == ["*", "*"]
+    assert county.total.cells["registered"].shown == "*"
+    assert [r.cells["registered"].shown for r in county.children] == ["<5", "<5"]
