@@ -6,6 +6,7 @@ national › 示范省 › 东川市 › 城关区 › 城东街道 (A) and 城�
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from types import SimpleNamespace
 
 import pytest
@@ -72,7 +73,8 @@ def personas(tree):
     )
 
 
-_sequence = iter(range(1, 999))
+# Cycles, so a long session never runs out (each test has a fresh database anyway).
+_sequence = itertools.cycle(range(1, 999))
 
 
 def register(actor, township, *, name="张伟", birth=dt.date(1990, 3, 7), sex="M", **fields):

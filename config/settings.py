@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kangfu.risk",
     "kangfu.schedule",
     "kangfu.referrals",
+    "kangfu.reports",
     "kangfu.portal",
     "kangfu.api",
     "kangfu.web",
@@ -269,6 +270,10 @@ KANGFU_BREAK_GLASS_HOURS = env_int("KANGFU_BREAK_GLASS_HOURS", 4)
 KANGFU_AUDIT_MANY_PERSONS_PER_DAY = env_int("KANGFU_AUDIT_MANY_PERSONS_PER_DAY", 20)
 
 KANGFU_DEFAULT_POLICY_PACK = env_str("KANGFU_DEFAULT_POLICY_PACK", "cn-2016")
+
+# Upward reporting (kangfu.reports.upward): the Ed25519 key this instance signs its
+# aggregate packages with (base64 of the 32-byte private key). Empty: no export possible.
+KANGFU_REPORTS_SIGNING_KEY = env_str("KANGFU_REPORTS_SIGNING_KEY", "")
 KANGFU_POLICY_PACKS_DIR = BASE_DIR / "policy_packs"
 
 # One JSON object per line on stderr (gunicorn, systemd and docker collect it). Messages

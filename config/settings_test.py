@@ -12,6 +12,8 @@ os.environ.setdefault(
     "t1:dGVzdC1rZXktb25lLXRlc3Qta2V5LW9uZS10ZXN0LWs=",
 )
 os.environ.setdefault("KANGFU_BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktdGVzdC1ibGluZC0=")
+# A fixed, fake Ed25519 signing key for upward packages (kangfu.reports.upward).
+os.environ.setdefault("KANGFU_REPORTS_SIGNING_KEY", "dGVzdC1yZXBvcnRzLXNpZ25pbmcta2V5LTMyYnl0ZXM=")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from config.settings import *

@@ -35,6 +35,8 @@ class Action:
     # confirm or reject a proposed refusal, serious breach or relapse (never one whose facts
     # the officer entered: cases.services.findings.may_decide adds that rule)
     FINDING_DECIDE = "finding.decide"
+    STATISTICS_VIEW = "statistics.view"  # the figures of a subtree (never persons)
+    STATISTICS_RAW = "statistics.raw"  # a township's own figures unsuppressed, at that township
     RISK_ASSESS = "risk.assess"  # start and answer assessments, answer review requests
     RISK_APPROVE = "risk.approve"  # approve or return another person's assessment
     DIRECTORY_MANAGE = "directory.manage"  # the support-service directory
@@ -60,6 +62,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.CASELOAD_HOLD: frozenset({CASEWORKER}),
     Action.CASE_KEEP_SEALED: frozenset({R.RECORDS_OFFICER}),
     Action.FINDING_DECIDE: frozenset({OFFICER}),
+    Action.STATISTICS_VIEW: CASE_STAFF,
+    Action.STATISTICS_RAW: FRONT_LINE,
     Action.RISK_ASSESS: CASE_STAFF,
     Action.RISK_APPROVE: frozenset({OFFICER, SUPERVISOR}),
     Action.DIRECTORY_MANAGE: frozenset({OFFICER, SUPERVISOR}),

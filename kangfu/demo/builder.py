@@ -24,6 +24,7 @@ from kangfu.demo.models import DemoMarker
 from kangfu.people import idnumber
 from kangfu.people.models import Person
 from kangfu.people.services import PersonData, person_register
+from kangfu.reports.services import snapshot_backfill
 from kangfu.risk import services as risk
 from kangfu.schedule import services as schedule
 from kangfu.schedule import sweep
@@ -237,7 +238,10 @@ def _build(rng: random.Random, persons: int) -> None:
     _second_factors(rng)
     _casework(rng, people)
     # The daily sweep, as cron would run it, so reminders are there from the first look.
-    sweep.run(on=timezone.localdate())
+    today = timezone.localdate()
+    sweep.run(on=today)  # also writes today's statistics snapshot (reactions table)
+    # Two years of month-end figures, so the supervisors' trends show something.
+    snapshot_backfill(months=24, on=today)
 
 
 def _second_factors(rng: random.Random) -> None:

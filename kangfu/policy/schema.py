@@ -228,6 +228,13 @@ class Suspension(_Model):
     extends_term: bool
 
 
+class Statistics(_Model):
+    """Small-cell suppression of the statistics (kangfu.reports): counts of persons from 1
+    to ``suppress_below - 1`` are shown as "<N" above township level and in every export."""
+
+    suppress_below: Annotated[int, Field(ge=2, le=20)] = 5
+
+
 class ScheduleEntry(_Model):
     kind: DueKindName
     every_months: Annotated[int, Field(ge=1, le=24)]
@@ -264,6 +271,7 @@ class Pack(_Model):
     retention: Retention
     # Optional for packs written before it existed; cn-2016 states it explicitly.
     suspension: Suspension = Suspension(extends_term=True)
+    statistics: Statistics = Statistics()
     schedules: dict[CategoryName, list[ScheduleEntry]]
     # Not written in pack.yaml: the loader reads it from holidays.yaml beside it.
     holidays: HolidayTable = HolidayTable()

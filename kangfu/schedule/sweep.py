@@ -20,10 +20,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from kangfu.cases.models import Case, Measure
+from kangfu.core.events import publish
 from kangfu.schedule import reminders
+from kangfu.schedule.events import SweepCompleted
 from kangfu.schedule.models import Appointment
 
 STEPS = 6
@@ -82,6 +85,10 @@ def run(*, on: dt.date, progress: Callable[[str], None] | None = None) -> SweepR
             planned += 1
     step("plans checked")
     stats = reminders.refresh(on=on, progress=step)
+    # The day's work is done: whatever is computed from it (the statistics snapshot) follows.
+    with transaction.atomic():
+        publish(SweepCompleted(on=on))
+    step("after the sweep")
     return SweepResult(
         on=on,
         open_cases=Case.objects.filter(state="open").count(),

@@ -21,10 +21,12 @@ from kangfu.people.selectors import PARTNER_FIELDS_OF
 from kangfu.portal import reactions as portal
 from kangfu.referrals import selectors as referrals
 from kangfu.referrals.choices import referral_event_params
+from kangfu.reports import reactions as reports
 from kangfu.risk import reactions as risk
 from kangfu.risk.events import CategoryApproved
 from kangfu.schedule import reactions as schedule
 from kangfu.schedule import selectors as schedule_selectors
+from kangfu.schedule.events import SweepCompleted
 
 REACTIONS: dict[type[events.Event], tuple] = {
     # A measure starts, is suspended, resumes, ends, terminates or is refused:
@@ -40,6 +42,8 @@ REACTIONS: dict[type[events.Event], tuple] = {
     CategoryApproved: (schedule.replan_after_category,),
     # The last case is sealed: the person's portal closes.
     CaseSealed: (portal.portal_off,),
+    # The daily sweep is done: the day's statistics snapshot per township.
+    SweepCompleted: (reports.snapshot_after_sweep,),
 }
 
 SLOTS = (

@@ -25,6 +25,8 @@ EXPECTED = {
     "caseload.hold": {CW},
     "case.keep_sealed": {"records_officer"},
     "finding.decide": {OFF},
+    "statistics.view": {CW, OFF, SUP},
+    "statistics.raw": {CW, OFF},
     "risk.assess": {CW, OFF, SUP},
     "risk.approve": {OFF, SUP},
     "directory.manage": {OFF, SUP},
