@@ -179,7 +179,32 @@ class Grant(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.jurisdiction}"
 
 
-class GrantRequest(models.Model):
+class FourEyesRequest(models.Model):
+    """What one administrator asks and a second one decides (grants, account resets)."""
+
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-requested_at", "-id"]
+
+
+class GrantRequest(FourEyesRequest):
     """An administrator's request to give ``user`` a role; a *second* administrator decides.
 
     A request gives no access at all: only an approved request becomes a ``Grant`` row, and
@@ -202,25 +227,8 @@ class GrantRequest(models.Model):
         related_name="+",
         verbose_name=_("department"),
     )
-    requested_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
-    )
-    requested_at = models.DateTimeField(_("requested at"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
-    )
-    decided_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-requested_at", "-id"]
+    class Meta(FourEyesRequest.Meta):
         verbose_name = _("role grant request")
         verbose_name_plural = _("role grant requests")
         constraints = [
@@ -244,7 +252,7 @@ class GrantRequest(models.Model):
         return f"{self.user} · {self.get_role_display()} · {self.jurisdiction}"
 
 
-class AccountResetRequest(models.Model):
+class AccountResetRequest(FourEyesRequest):
     """A password or second-factor reset of another staff account: four eyes, like grants.
 
     Whoever resets an account could sign in as it, so one administrator asks, a second one
@@ -255,25 +263,8 @@ class AccountResetRequest(models.Model):
         User, on_delete=models.CASCADE, related_name="reset_requests", verbose_name=_("account")
     )
     kind = models.CharField(_("what to reset"), max_length=10, choices=ResetKind.choices)
-    requested_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
-    )
-    requested_at = models.DateTimeField(_("requested at"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING
-    )
-    decided_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
-    class Meta:
-        ordering = ["-requested_at", "-id"]
+    class Meta(FourEyesRequest.Meta):
         verbose_name = _("account reset request")
         verbose_name_plural = _("account reset requests")
         constraints = [

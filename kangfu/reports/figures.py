@@ -221,21 +221,30 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "relapses",
         _("Confirmed relapses"),
-        _("Persons with a relapse finding (use during the measure) dated in the period."),
+        _(
+            "Persons with a relapse finding (use during the measure)"
+            " dated in the period and confirmed by an officer (a proposal does not count)."
+        ),
         "findings",
         flow=True,
     ),
     Figure(
         "serious_breaches",
         _("Serious breaches"),
-        _("Persons with a serious-breach finding (戒毒条例 art. 20) dated in the period."),
+        _(
+            "Persons with a serious-breach finding (戒毒条例 art. 20)"
+            " dated in the period and confirmed by an officer (a proposal does not count)."
+        ),
         "findings",
         flow=True,
     ),
     Figure(
         "refusals",
         _("Refusals"),
-        _("Persons with a refusal finding (did not report in time) dated in the period."),
+        _(
+            "Persons with a refusal finding (did not report in time)"
+            " dated in the period and confirmed by an officer (a proposal does not count)."
+        ),
         "findings",
         flow=True,
     ),

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from kangfu.access.choices import Level
 from kangfu.access.models import Jurisdiction
-from kangfu.cases.choices import ExternalKind, FindingKind, MeasureKind
+from kangfu.cases.choices import ExternalKind, FindingKind, FindingState, MeasureKind
 from kangfu.cases.models import Agreement, Case, ExternalPeriod, Finding, Measure, Transfer
 from kangfu.core.dates import add_months
 from kangfu.referrals.models import Referral
@@ -178,7 +178,8 @@ def _flows(start: dt.date, on: dt.date) -> dict[str, dict[int, int]]:
         t,
         p,
     )
-    findings = Finding.objects.filter(**within("found_on"))
+    # Only what an officer confirmed counts (a proposal is not a finding yet).
+    findings = Finding.objects.filter(state=FindingState.CONFIRMED, **within("found_on"))
     out["relapses"] = _by_township(findings.filter(kind=FindingKind.RELAPSE), t, p)
     out["serious_breaches"] = _by_township(findings.filter(kind=FindingKind.SERIOUS_BREACH), t, p)
     out["refusals"] = _by_township(findings.filter(kind=FindingKind.REFUSAL), t, p)
@@ -219,7 +220,9 @@ def _three_years(start: dt.date, on: dt.date) -> dict[str, dict[int, int]]:
         due = Case.objects.filter(pack_id=pack_id).filter(
             Exists(ended_in_window), ~Exists(later_or_live)
         )
-        relapse = Finding.objects.filter(case=OuterRef("pk"), kind=FindingKind.RELAPSE)
+        relapse = Finding.objects.filter(
+            case=OuterRef("pk"), kind=FindingKind.RELAPSE, state=FindingState.CONFIRMED
+        )
         later = Case.objects.filter(
             person=OuterRef("person_id"), opened_on__gt=OuterRef("opened_on")
         )

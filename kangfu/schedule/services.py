@@ -30,6 +30,7 @@ from kangfu.cases.models import Case, Measure
 from kangfu.core.dates import period_end
 from kangfu.core.text import site_text
 from kangfu.core.validation import not_future as _not_future
+from kangfu.core.validation import text_within
 from kangfu.people.models import Person
 from kangfu.policy import engine
 from kangfu.schedule import planning, reminders
@@ -491,9 +492,7 @@ def appointment_outcome(
         outcome = AppointmentState(outcome)
     except ValueError:
         raise ValidationError({"outcome": _("Choose an outcome.")}) from None
-    note = (note or "").strip()
-    if len(note) > 300:
-        raise ValidationError({"note": _("At most %(n)s characters, please.") % {"n": 300}})
+    note = text_within("note", note, limit=300)
     _not_future("on", on)
     if outcome == AppointmentState.PLANNED:
         raise ValidationError({"outcome": _("Choose an outcome.")})
@@ -553,11 +552,9 @@ def violation_withdraw(
     ctx = _ctx(actor)
     case = violation.case
     require(ctx.actor, Action.CASE_WORK, case)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why it is withdrawn.")})
-    if len(reason) > 300:
-        raise ValidationError({"reason": _("At most %(n)s characters, please.") % {"n": 300}})
+    reason = text_within(
+        "reason", reason, limit=300, required=True, message=_("Say why it is withdrawn.")
+    )
     withdrawn_on = withdrawn_on or _today()
     _not_future("withdrawn_on", withdrawn_on)
     with transaction.atomic():

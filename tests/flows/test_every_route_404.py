@@ -186,12 +186,19 @@ ROUTES = {
         "schedule:test-retest-result",
     ),
     "schedule:delegation-detail": ("worker", {"public_id": "delegation"}),
+    # Figures, never persons: still, another township's dashboard looks missing.
+    "reports:dashboard": ("worker", {"code": "township"}),
+    "reports:report": ("worker", {"code": "township", "fmt": "=xlsx"}),
+    "reports:received-node": ("worker", {"code": "township"}),
 }
 
 
 def url_kwargs(params: dict, records) -> dict:
     kwargs = {}
     for name, record in params.items():
+        if record.startswith("="):  # a literal part of the address, not a record
+            kwargs[name] = record[1:]
+            continue
         field = name if name in ("pk", "seq", "code") else "public_id"
         kwargs[name] = getattr(getattr(records, record), field)
     return kwargs

@@ -56,18 +56,14 @@ from kangfu.cases.services._base import (
 )
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
+from kangfu.core.validation import text_within
 from kangfu.policy import engine
 
 TEXT_LIMIT = 2000
 
 
 def _clean(text: str, field: str, *, required: bool, message: str = "") -> str:
-    text = (text or "").strip()
-    if required and not text:
-        raise ValidationError({field: message or _("This field is required.")})
-    if len(text) > TEXT_LIMIT:
-        raise ValidationError({field: _("At most %(n)s characters, please.") % {"n": TEXT_LIMIT}})
-    return text
+    return text_within(field, text, limit=TEXT_LIMIT, required=required, message=message)
 
 
 def _locked(finding: Finding) -> Finding:

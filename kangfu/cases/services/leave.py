@@ -36,6 +36,7 @@ from kangfu.cases.services._base import (
 from kangfu.cases.services.findings import breach_check
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
+from kangfu.core.validation import text_within
 
 # --- leave and absences -----------------------------------------------------------------
 
@@ -163,9 +164,7 @@ def absence_record(
         raise ValidationError(
             {"last_day": _("Back the same day: no written report was needed, nothing to record.")}
         )
-    note = note.strip()
-    if len(note) > 300:
-        raise ValidationError({"note": _("At most %(n)s characters, please.") % {"n": 300}})
+    note = text_within("note", note, limit=300)
     with transaction.atomic():
         # Re-checked under a lock on the measure: two entries at once cannot both pass.
         measure = Measure.objects.select_for_update().get(pk=measure.pk)
@@ -233,11 +232,9 @@ def absence_withdraw(
     ctx = _ctx(actor)
     case = absence.case
     require(ctx.actor, Action.CASE_WORK, case)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why it is withdrawn.")})
-    if len(reason) > 300:
-        raise ValidationError({"reason": _("At most %(n)s characters, please.") % {"n": 300}})
+    reason = text_within(
+        "reason", reason, limit=300, required=True, message=_("Say why it is withdrawn.")
+    )
     withdrawn_on = withdrawn_on or _today()
     _not_future("withdrawn_on", withdrawn_on)
     with transaction.atomic():

@@ -25,6 +25,7 @@ import time_machine
 from conftest import register
 from kangfu.cases import services as cases
 from kangfu.cases.models import Transfer
+from kangfu.cases.tests.conftest import confirm
 from kangfu.risk.tests.conftest import approved
 from kangfu.schedule import services as schedule
 
@@ -39,7 +40,7 @@ def at(text: str):
     return time_machine.travel(dt.datetime.fromisoformat(text + "T10:00:00+08:00"), tick=False)
 
 
-def _measure(worker, person, *, opened, received, kind="community_treatment"):
+def _measure(worker, person, *, opened, received, kind="community_treatment", **extra):
     with at(opened):
         case = cases.case_open(
             actor=worker, person=person, responsible=person.township, opened_on=day(opened)
@@ -53,6 +54,7 @@ def _measure(worker, person, *, opened, received, kind="community_treatment"):
             deciding_authority="东川市公安局城关分局",
             decided_on=day(received) - dt.timedelta(days=1),
             received_on=day(received),
+            **extra,
         )
     return case, measure
 
@@ -116,13 +118,26 @@ def county(tree, personas):
         )
     with at("2026-11-06"):
         schedule.test_lab_result(actor=w, test=test, result="positive", result_on=day("2026-11-06"))
+    # The relapse is proposed; the officer confirms it after the person could explain.
+    confirm(
+        test.case.findings.get(kind="relapse"),
+        worker=w,
+        officer=personas.officer_a,
+        notified="2026-11-06",
+        decided="2026-11-10",
+    )
     with at("2026-11-12"):
         cases.measure_terminate(
             actor=w, measure=m4, kind="compulsory_isolation", starts_on=day("2026-11-12")
         )
 
     case5, m5 = _measure(
-        w, p[5], opened="2026-09-28", received="2026-10-01", kind="community_recovery"
+        w,
+        p[5],
+        opened="2026-09-28",
+        received="2026-10-01",
+        kind="community_recovery",
+        term_months=24,
     )
     with at("2026-10-08"):
         cases.measure_report(actor=w, measure=m5, reported_on=day("2026-10-08"))
