@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "kangfu.risk",
     "kangfu.schedule",
     "kangfu.referrals",
+    "kangfu.ledger",
     "kangfu.portal",
     "kangfu.api",
     "kangfu.web",
