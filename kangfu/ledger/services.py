@@ -493,7 +493,7 @@ def ledger_import(
                 out.committed = True
             else:
                 transaction.set_rollback(True)
-    if not out.committed:
+    if commit and not out.committed:
         out.created.clear()
     return out
 
