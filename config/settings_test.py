@@ -12,6 +12,9 @@ os.environ.setdefault(
     "t1:dGVzdC1rZXktb25lLXRlc3Qta2V5LW9uZS10ZXN0LWs=",
 )
 os.environ.setdefault("KANGFU_BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktdGVzdC1ibGluZC0=")
+os.environ.setdefault("KANGFU_BACKUP_KEY", "dGVzdC1iYWNrdXAta2V5LXRlc3QtYmFja3VwLWtleS0=")
+# Checks and imports run inline in tests: a thread would not see the test's transaction.
+os.environ.setdefault("KANGFU_IMPORT_IN_BACKGROUND", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from config.settings import *

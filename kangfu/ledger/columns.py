@@ -35,7 +35,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("phone", "联系电话", False, "13698765432", "11 位手机号，或带区号的固定电话"),
     Column("hukou_place", "户籍地", True, "示范省东川市城关区", "省市县（区）"),
     Column("residence_place", "居住地", False, "示范省东川市城关区城东街道", ""),
-    Column("address", "详细地址", False, "人民路 12 号", ""),
+    Column("address", "详细住址", False, "人民路 12 号", ""),
     Column("caseworker", "社工账号", False, "", "本乡镇（街道）禁毒社工的登录名；不填则不指定"),
     Column("measure_kind", "措施类型", False, "社区戒毒", "社区戒毒 或 社区康复；不填则只登记人员"),
     Column("decision_number", "决定书文号", False, "公(禁)决字〔2026〕101号", "同一文号只导入一次"),

@@ -21,16 +21,23 @@ from the import day on (the ledger's past is history, not overdue work).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import io
+import logging
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.utils import timezone
+from django.db import connections, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext
@@ -51,6 +58,7 @@ from kangfu.ledger.columns import (
     SEX,
     header_of,
 )
+from kangfu.ledger.models import ImportRun, RunState
 from kangfu.people.forms import PersonForm
 from kangfu.people.models import Person
 from kangfu.people.selectors import townships_for
@@ -63,6 +71,7 @@ from kangfu.schedule import reactions as schedule_reactions
 from kangfu.schedule import services as schedule
 from kangfu.schedule.models import Appointment, DrugTest
 
+logger = logging.getLogger(__name__)
 IMPORT_ROLES = frozenset({Role.TOWNSHIP_OFFICER})
 CHUNK = 500
 BULK = 5000
@@ -549,3 +558,120 @@ def plan_imported(held: list, *, on: dt.date) -> int:
 
 
 __all__ = ["BY_KEY", "Outcome", "Problem", "can_import", "ledger_import", "plan_imported"]
+
+
+# --- the page's runs: upload, check, commit, with progress for htmx polling ---------------
+
+
+def _progress_key(run: ImportRun) -> str:
+    return f"ledger:progress:{run.pk}"
+
+
+def run_progress(run: ImportRun) -> tuple[int, int | None]:
+    """Rows done and the sheet's announced total, while a check or commit is under way.
+
+    Kept in the cache: the run's own transaction holds its writes until it ends, so the
+    page could not read progress from the database. With several server processes the
+    cache must be shared (docs/data.md)."""
+    return cache.get(_progress_key(run), (0, None))
+
+
+def _run(run: ImportRun, *, actor, commit: bool) -> None:
+    def progress(done: int, total: int | None) -> None:
+        cache.set(_progress_key(run), (done, total), 3600)
+
+    content = base64.b64decode(run.content)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            outcome = ledger_import(
+                actor=actor,
+                township=run.township,
+                handle=io.BytesIO(content),
+                commit=commit,
+                progress=progress,
+            )
+    except reader.LedgerFileError as exc:
+        run.state, run.message, run.content = RunState.REFUSED, exc.message[:300], ""
+    except Exception:
+        run.state = RunState.FAILED if commit else RunState.REFUSED
+        run.message = "internal error; see the server log"
+        logger.exception("ledger import %s failed", run.public_id)
+    else:
+        run.outcome = outcome.as_dict()
+        if outcome.committed:
+            run.state, run.content = RunState.COMMITTED, ""
+        else:
+            run.state = RunState.CHECKED
+    run.finished_at = timezone.now()
+    run.save(update_fields=["state", "message", "content", "outcome", "finished_at"])
+    cache.delete(_progress_key(run))
+
+
+def _start(work: Callable[[], None]) -> None:
+    """Run ``work`` now (tests, KANGFU_IMPORT_IN_BACKGROUND=false) or in a thread of this
+    process, so the upload answers at once and the page polls for progress."""
+    if not settings.KANGFU_IMPORT_IN_BACKGROUND:
+        work()
+        return
+
+    def target() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=target, daemon=True, name="ledger-import").start()
+
+
+def import_run_create(
+    *, actor: User | AccessContext, township: Jurisdiction, name: str, content: bytes
+) -> ImportRun:
+    """Keep an uploaded file (encrypted) and start checking it."""
+    ctx = AccessContext.of(actor)
+    if not can_import(ctx.actor, township):
+        raise PermissionDenied("not a township officer of this township")
+    if len(content) > reader.MAX_BYTES:
+        # Refused before it is stored: the message is the reader's own.
+        run = ImportRun(township=township, uploaded_by=ctx.actor, file_name=name[:200])
+        run.digest = hashlib.sha256(content).hexdigest()
+        run.state = RunState.REFUSED
+        try:
+            reader.open_sheet(io.BytesIO(content))
+        except reader.LedgerFileError as exc:
+            run.message = exc.message[:300]
+        run.finished_at = timezone.now()
+        run.save()
+        return run
+    with transaction.atomic():
+        # An earlier upload of the township that was never imported is dropped with it.
+        ImportRun.objects.filter(
+            township=township, state__in=(RunState.CHECKED, RunState.REFUSED)
+        ).update(content="")
+        run = ImportRun.objects.create(
+            township=township,
+            uploaded_by=ctx.actor,
+            file_name=name[:200],
+            digest=hashlib.sha256(content).hexdigest(),
+            content=base64.b64encode(content).decode(),
+        )
+    _start(lambda: _run(run, actor=ctx, commit=False))
+    return run
+
+
+def import_run_commit(*, actor: User | AccessContext, run: ImportRun) -> ImportRun:
+    """Import a checked file that had no problem: all or nothing, in one transaction."""
+    ctx = AccessContext.of(actor)
+    if not can_import(ctx.actor, run.township):
+        raise PermissionDenied("not a township officer of this township")
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if (
+            locked.state != RunState.CHECKED
+            or locked.outcome.get("problem_count")
+            or not (locked.content)
+        ):
+            raise ValidationError(_("Only a checked file without problems can be imported."))
+        locked.state = RunState.COMMITTING
+        locked.save(update_fields=["state"])
+    _start(lambda: _run(locked, actor=ctx, commit=True))
+    return locked
