@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kangfu.access.audit import AccessContext
@@ -95,6 +94,3 @@ def import_commit(request, public_id):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("ledger:import-run", public_id=run.public_id)
-
-
-__all__ = ["import_commit", "import_page", "import_run", "import_template", "_"]
