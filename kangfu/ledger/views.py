@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kangfu.access.audit import AccessContext
-from kangfu.ledger import services
+from kangfu.ledger import reader, services
 from kangfu.ledger.forms import UploadForm
 from kangfu.ledger.models import ImportRun, RunState
 from kangfu.ledger.template import template_bytes
@@ -35,11 +36,24 @@ def _run_for(request, public_id) -> ImportRun:
     )
 
 
+def _small_enough(form) -> bool:
+    """Refuse a file over the limit before reading it into memory."""
+    size = form.cleaned_data["file"].size
+    if size > reader.MAX_BYTES:
+        form.add_error(
+            "file",
+            _("The file is %(size)d MB; the most that can be imported at once is %(max)d MB.")
+            % {"size": size // (1024 * 1024), "max": reader.MAX_BYTES // (1024 * 1024)},
+        )
+        return False
+    return True
+
+
 @login_required
 def import_page(request):
     townships = _townships(request)
     form = UploadForm(request.POST or None, request.FILES or None, townships=townships)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _small_enough(form):
         township = next(t for t in townships if t.pk == form.cleaned_data["township"])
         upload = form.cleaned_data["file"]
         run = services.import_run_create(

@@ -85,3 +85,22 @@ def test_a_user_of_another_jurisdiction_gets_404(client, personas, tree):
 def test_a_caseworker_may_not_import(client, personas):
     sign_in(client, personas.worker_a)
     assert client.get("/imports/").status_code == 403
+
+
+def test_a_file_over_the_limit_is_refused_naming_the_field(client, personas, tree):
+    sign_in(client, personas.officer_a)
+    page = upload(client, tree, b"PK\x03\x04" + b"\0" * (21 * 1024 * 1024))
+    assert page.status_code == 200
+    assert "一次最多只能导入 20 MB" in page.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_the_import_page_lists_recent_uploads_in_constant_queries(
+    client, personas, tree, django_assert_max_num_queries
+):
+    sign_in(client, personas.officer_a)
+    for n in range(3):
+        upload(client, tree, ledger(rows(1, start=n + 1)).getvalue())
+    with django_assert_max_num_queries(12):
+        page = client.get("/imports/")
+    assert page.content.decode().count("台账.xlsx") == 3
