@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -199,6 +200,16 @@ def _tests(row: Row, out: Outcome, text: str, today: dt.date) -> None:
         row.tests.append((day, sample, result))
 
 
+class LedgerPersonForm(PersonForm):
+    """The person form's fields and validators, without the township and caseworker
+    choices (the township is the import's; the caseworker column is checked against the
+    township's caseworkers once per file): no querysets built per row."""
+
+    def __init__(self, data):
+        forms.Form.__init__(self, data)
+        del self.fields["township"], self.fields["caseworker"]
+
+
 def _parse(raw: reader.RawRow, *, township, caseworkers, out: Outcome, today) -> Row:
     v = raw.values
     row = Row(number=raw.number, person={})
@@ -217,8 +228,7 @@ def _parse(raw: reader.RawRow, *, township, caseworkers, out: Outcome, today) ->
         "residence_place": reader.as_text(v.get("residence_place")),
         "address": reader.as_text(v.get("address")),
     }
-    form = PersonForm(data, townships=[township])
-    del form.fields["township"], form.fields["caseworker"]
+    form = LedgerPersonForm(data)
     if form.is_valid():
         person = form.person_data()
         row.person = {"data": person}
