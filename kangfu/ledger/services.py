@@ -604,7 +604,7 @@ def _run(run: ImportRun, *, actor, commit: bool) -> None:
         run.state, run.message, run.content = RunState.REFUSED, exc.message[:300], ""
     except Exception:
         run.state = RunState.FAILED if commit else RunState.REFUSED
-        run.message = "internal error; see the server log"
+        run.message = _("An unexpected error stopped the run; nothing was imported.")
         logger.exception("ledger import %s failed", run.public_id)
     else:
         run.outcome = outcome.as_dict()

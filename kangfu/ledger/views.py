@@ -30,7 +30,8 @@ def _townships(request) -> list:
 def _run_for(request, public_id) -> ImportRun:
     townships = _townships(request)
     return get_object_or_404(
-        ImportRun.objects.select_related("township", "uploaded_by"),
+        # The file itself is not needed to show the run (decrypting it on every poll is not).
+        ImportRun.objects.select_related("township", "uploaded_by").defer("content"),
         public_id=public_id,
         township__in=townships,
     )
@@ -63,9 +64,11 @@ def import_page(request):
             content=upload.read(),
         )
         return redirect("ledger:import-run", public_id=run.public_id)
-    runs = ImportRun.objects.filter(township__in=townships).select_related(
-        "township", "uploaded_by"
-    )[:10]
+    runs = (
+        ImportRun.objects.filter(township__in=townships)
+        .select_related("township", "uploaded_by")
+        .defer("content")[:10]
+    )
     return render(request, "ledger/import.html", {"form": form, "runs": runs})
 
 
@@ -91,9 +94,7 @@ def import_run(request, public_id):
         "outcome": outcome,
         "problems": outcome.get("problems", [])[:PROBLEMS_ON_PAGE],
         "more_problems": max(0, outcome.get("problem_count", 0) - PROBLEMS_ON_PAGE),
-        "can_commit": run.state == RunState.CHECKED
-        and not outcome.get("problem_count")
-        and bool(run.content),
+        "can_commit": run.state == RunState.CHECKED and not outcome.get("problem_count"),
     }
     template = "ledger/run.html#status" if request.htmx else "ledger/run.html"
     return render(request, template, context)
