@@ -104,3 +104,24 @@ def test_the_import_page_lists_recent_uploads_in_constant_queries(
     with django_assert_max_num_queries(12):
         page = client.get("/imports/")
     assert page.content.decode().count("台账.xlsx") == 3
+
+
+def test_a_run_under_way_shows_its_progress_and_keeps_polling(client, personas, tree):
+    from django.core.cache import cache
+
+    from kangfu.ledger.models import RunState
+
+    run = ImportRun.objects.create(
+        township=tree.a, uploaded_by=personas.officer_a, file_name="台账.xlsx", digest="0" * 64
+    )
+    assert run.state == RunState.CHECKING
+    cache.set(f"ledger:progress:{run.pk}", (1500, 5000))
+    sign_in(client, personas.officer_a)
+    html = client.get(f"/imports/{run.public_id}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in html
+    assert 'max="5000" value="1500"' in html
+    assert "已处理 1500 行" in html
+    run.state = RunState.CHECKED
+    run.save()
+    html = client.get(f"/imports/{run.public_id}/", HTTP_HX_REQUEST="true").content.decode()
+    assert "every 1s" not in html  # done: the polling stops
