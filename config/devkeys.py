@@ -27,7 +27,8 @@ def main(target: str) -> None:
         "DEBUG=true\n"
         "SECURE=false\n"
         f"KANGFU_FIELD_KEYS=dev1:{key()}\n"
-        f"KANGFU_BLIND_INDEX_KEY={key()}\n",
+        f"KANGFU_BLIND_INDEX_KEY={key()}\n"
+        f"KANGFU_BACKUP_KEY={key()}\n",
         encoding="utf-8",
     )
     path.chmod(0o600)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kangfu.schedule",
     "kangfu.referrals",
     "kangfu.reports",
+    "kangfu.ledger",
     "kangfu.portal",
     "kangfu.api",
     "kangfu.web",
@@ -263,6 +264,11 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # Field encryption (kangfu.core.crypto): the first key encrypts, all keys decrypt.
 KANGFU_FIELD_KEYS = env_str("KANGFU_FIELD_KEYS")
 KANGFU_BLIND_INDEX_KEY = env_str("KANGFU_BLIND_INDEX_KEY")
+# Backup archives (manage.py backup / restore, docs/data.md): a key of their own, 32 bytes
+# base64, kept apart from the field keys. Empty: backup and restore refuse to run.
+KANGFU_BACKUP_KEY = env_str("KANGFU_BACKUP_KEY", "")
+# The ledger import checks and imports in a thread, and the page polls its progress.
+KANGFU_IMPORT_IN_BACKGROUND = env_bool("KANGFU_IMPORT_IN_BACKGROUND", True)
 
 # Emergency (break-glass) openings last this many hours; the audit page flags a user who
 # opens this many persons outside their caseload in one day.

@@ -14,6 +14,9 @@ os.environ.setdefault(
 os.environ.setdefault("KANGFU_BLIND_INDEX_KEY", "dGVzdC1ibGluZC1pbmRleC1rZXktdGVzdC1ibGluZC0=")
 # A fixed, fake Ed25519 signing key for upward packages (kangfu.reports.upward).
 os.environ.setdefault("KANGFU_REPORTS_SIGNING_KEY", "dGVzdC1yZXBvcnRzLXNpZ25pbmcta2V5LTMyYnl0ZXM=")
+os.environ.setdefault("KANGFU_BACKUP_KEY", "dGVzdC1iYWNrdXAta2V5LXRlc3QtYmFja3VwLWtleS0=")
+# Checks and imports run inline in tests: a thread would not see the test's transaction.
+os.environ.setdefault("KANGFU_IMPORT_IN_BACKGROUND", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from config.settings import *

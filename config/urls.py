@@ -24,6 +24,8 @@ urlpatterns = [
     path("cases/", include("kangfu.cases.urls")),
     path("risk/", include("kangfu.risk.urls")),
     path("schedule/", include("kangfu.schedule.urls")),
+    path("imports/", include("kangfu.ledger.urls")),
+    path("exports/", include("kangfu.ledger.export_urls")),
     # The caseworker's morning page, at the address people will type.
     path("today/", RedirectView.as_view(pattern_name="schedule:today"), name="today"),
     path("", include("kangfu.web.urls")),

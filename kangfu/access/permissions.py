@@ -35,6 +35,7 @@ class Action:
     # confirm or reject a proposed refusal, serious breach or relapse (never one whose facts
     # the officer entered: cases.services.findings.may_decide adds that rule)
     FINDING_DECIDE = "finding.decide"
+    LEDGER_IMPORT = "ledger.import"  # bring an office's Excel ledger (台账) into Kangfu
     STATISTICS_VIEW = "statistics.view"  # the figures of a subtree (never persons)
     STATISTICS_RAW = "statistics.raw"  # a township's own figures unsuppressed, at that township
     RISK_ASSESS = "risk.assess"  # start and answer assessments, answer review requests
@@ -62,6 +63,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.CASELOAD_HOLD: frozenset({CASEWORKER}),
     Action.CASE_KEEP_SEALED: frozenset({R.RECORDS_OFFICER}),
     Action.FINDING_DECIDE: frozenset({OFFICER}),
+    Action.LEDGER_IMPORT: frozenset({OFFICER}),
     Action.STATISTICS_VIEW: CASE_STAFF,
     Action.STATISTICS_RAW: FRONT_LINE,
     Action.RISK_ASSESS: CASE_STAFF,

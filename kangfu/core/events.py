@@ -115,3 +115,28 @@ class Slot(Generic[T]):
         if function is None:
             raise SlotNotFilled(self.name)
         return function(*args, **kwargs)  # type: ignore[operator]
+
+
+@contextmanager
+def deferred(*held: Handler) -> Iterator[list[Event]]:
+    """Hold back the named handlers inside the block: the events they would have heard are
+    collected instead, for the caller to act on in one set-based pass (the ledger import
+    plans the schedule of thousands of new cases at once instead of case by case). Every
+    other handler still runs as the table says. The caller owns the held work: what it does
+    not do, nobody does.
+    """
+    heard: list[Event] = []
+    original = registry.handlers
+
+    def handlers(event: Event) -> tuple[Handler, ...]:
+        found = original(event)
+        kept = tuple(h for h in found if h not in held)
+        if len(kept) != len(found):
+            heard.append(event)
+        return kept
+
+    registry.handlers = handlers  # type: ignore[method-assign]
+    try:
+        yield heard
+    finally:
+        registry.handlers = original  # type: ignore[method-assign]

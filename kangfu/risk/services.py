@@ -33,6 +33,8 @@ from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AuditAction
 from kangfu.access.models import User
 from kangfu.access.permissions import Action, require
+from kangfu.cases.choices import LIVE_STATES, CaseState
+from kangfu.cases.models import Case, Measure
 from kangfu.cases.services import case_category_record
 from kangfu.core.events import publish
 from kangfu.core.text import site_text
@@ -631,3 +633,45 @@ def reassessment_sweep(*, on: dt.date, since: dt.date | None = None) -> int:
             ignore_conflicts=True,
         )
     return updated + len(created)
+
+
+def category_import(
+    *, actor: Actor, person: Person, category: str, assessed_on: dt.date
+) -> PersonRisk | None:
+    """PUBLIC, for the ledger import: the category an office's own ledger (台账) records,
+    assessed on ``assessed_on`` before the office used Kangfu. Only a township officer or
+    supervisor may bring it in (the ones who approve). It is the starting point, not an
+    assessment: no Assessment row (there was no four-eyes review here to show), so the next
+    review falls due from the ledger's date and the first one held in Kangfu is a full one.
+    A person who already has a category keeps it (re-importing changes nothing): returns
+    None then. Refused: low while a measure is live (M1 holds), a future date.
+    """
+    ctx = _ctx(actor)
+    require(ctx.actor, Action.RISK_APPROVE, person)
+    value = engine.Category(category)
+    _not_future("assessed_on", assessed_on)
+    with transaction.atomic():
+        risk = _current(person, lock=True) or PersonRisk(person=person)
+        if risk.category:
+            return None
+        case = Case.objects.filter(person=person, state=CaseState.OPEN).first()
+        live = Measure.objects.filter(person=person, state__in=LIVE_STATES).exists()
+        if live and value is engine.Category.LOW:
+            raise ValidationError(
+                {"category": _("Someone under a measure is never low risk (criterion M1).")}
+            )
+        pack = pack_for(case)
+        risk.category = value.value
+        risk.since = risk.assessed_on = assessed_on
+        risk.next_review_on = engine.next_review_on(pack, value, assessed_on)
+        # The ledger's assessment already looked at what the record says since that day.
+        if risk.needs_reassessment and (
+            risk.reassessment_since is None or risk.reassessment_since <= assessed_on
+        ):
+            risk.needs_reassessment = False
+            risk.reassessment_reason = ""
+            risk.reassessment_since = None
+        risk.save()
+        case_category_record(person=person, category=value.value)
+        _audit(ctx, person, AuditAction.CREATE, ("risk_category",))
+    return risk

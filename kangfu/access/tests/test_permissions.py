@@ -25,6 +25,7 @@ EXPECTED = {
     "caseload.hold": {CW},
     "case.keep_sealed": {"records_officer"},
     "finding.decide": {OFF},
+    "ledger.import": {OFF},
     "statistics.view": {CW, OFF, SUP},
     "statistics.raw": {CW, OFF},
     "risk.assess": {CW, OFF, SUP},
