@@ -20,6 +20,7 @@ from kangfu.access.models import Jurisdiction, User
 from kangfu.access.services import department_create, grant_create, jurisdiction_create
 from kangfu.access.signin.policy import second_factor_required
 from kangfu.cases import services as cases
+from kangfu.cases.models import Measure
 from kangfu.demo.models import DemoMarker
 from kangfu.people import idnumber
 from kangfu.people.models import Person
@@ -237,6 +238,7 @@ def _build(rng: random.Random, persons: int) -> None:
     people = _people(rng, persons, townships)
     _second_factors(rng)
     _casework(rng, people)
+    _waiting_for_the_officer()
     # The daily sweep, as cron would run it, so reminders are there from the first look.
     today = timezone.localdate()
     sweep.run(on=today)  # also writes today's statistics snapshot (reactions table)
@@ -365,6 +367,51 @@ def _casework(rng: random.Random, people: list[tuple[Person, User, User]]) -> No
                 returns_on=today + dt.timedelta(days=rng.randrange(12, 20)),
                 destination_county=rng.choice(("南屏市南湖区", "四川省成都市锦江区", "石门县")),
                 reason=rng.choice(("探望父母", "务工面试", "就医复查")),
+            )
+
+
+def _waiting_for_the_officer() -> None:
+    """In 城东街道, for demo_officer: a proposed serious breach the person was told of and
+    answered (ready for a decision by an officer who entered none of its facts), and a
+    leave report awaiting its decision."""
+    today = timezone.localdate()
+    worker = User.objects.get(username="demo_worker")
+    measures = Measure.objects.filter(
+        case__caseworker=worker,
+        state="active",
+        starts_on__lte=today - dt.timedelta(days=40),
+        case__state="open",
+    ).order_by("starts_on", "pk")
+    breach, leave = measures[:1], measures[1:2]
+    for measure in breach:
+        start = measure.starts_on
+        for offset in (2, 12, 22):  # three trips of 4 days without a written report
+            cases.absence_record(
+                actor=worker,
+                case=measure.case,
+                first_day=start + dt.timedelta(days=offset),
+                last_day=start + dt.timedelta(days=offset + 4),
+                note="电话回访时得知外出务工",
+            )
+        finding = measure.findings.get(kind="serious_breach")
+        notified = min(today, start + dt.timedelta(days=30))
+        cases.finding_notify(actor=worker, finding=finding, notified_on=notified)
+        cases.finding_explain(
+            actor=worker,
+            finding=finding,
+            text="本人当面陈述：三次均随亲戚外出打零工，不知道需要事先书面报告，今后会先报告。",
+            explained_on=notified,
+        )
+    for measure in leave:
+        if not measure.leave_requests.filter(state="pending").exists():
+            cases.leave_request_record(
+                actor=worker,
+                case=measure.case,
+                submitted_on=today,
+                leaves_on=today + dt.timedelta(days=5),
+                returns_on=today + dt.timedelta(days=12),
+                destination_county="四川省成都市锦江区",
+                reason="探望住院的父亲",
             )
 
 
