@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The suite runs on every core (pytest-xdist); `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n auto
 # Browser tests drive Debian's Chromium; PDFs and screenshots need CJK fonts; makemessages
 # needs gettext. `make test` installs them when missing (CI machines run as root).
 DEBIAN_PACKAGES := chromium fonts-noto-cjk gettext poppler-utils

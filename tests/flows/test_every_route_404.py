@@ -26,6 +26,7 @@ from kangfu.api.tests.conftest import bearer, new_token
 from kangfu.cases import services as cases
 from kangfu.cases.models import Case
 from kangfu.cases.tests.conftest import decide
+from kangfu.ledger.models import ImportRun
 from kangfu.people.services import person_break_glass
 from kangfu.portal import services as portal
 from kangfu.portal.auth import person_context
@@ -188,6 +189,8 @@ ROUTES = {
     "schedule:delegation-detail": ("worker", {"public_id": "delegation"}),
     # Figures, never persons: still, another township's dashboard looks missing.
     "reports:dashboard": ("worker", {"code": "township"}),
+    # An import run of township C, asked for by the officer of A (who may import at A).
+    **_each("officer", {"public_id": "import_run"}, "ledger:import-run", "ledger:import-commit"),
     "reports:report": ("worker", {"code": "township", "fmt": "=xlsx"}),
     "reports:received-node": ("worker", {"code": "township"}),
 }
@@ -333,6 +336,9 @@ def township_c(frozen, tree, personas, people):
         refused_case=refused_case,
         finding=finding,
         absence=absence,
+        import_run=ImportRun.objects.create(
+            township=tree.c, uploaded_by=officer, file_name="台账.xlsx", digest="0" * 64
+        ),
         sealed=sealed,
         break_glass=AuditEvent.objects.filter(action="break_glass").latest("seq"),
         transfer=transfer,
@@ -354,6 +360,7 @@ def askers(client, personas, people, tree, township_c):
     return {
         "worker": staff(personas.worker_a),
         "supervisor": staff(personas.supervisor),
+        "officer": staff(personas.officer_a),
         "records": staff(make_user("records", Role.RECORDS_OFFICER, tree.county)),
         "api": bearer(new_token(personas.worker_a)),
         "portal": portal_client,
