@@ -28,6 +28,7 @@ class DeadlineKind(StrEnum):
     TRANSFER_REPORT = "transfer_report"  # art. 22: from the day the transfer was accepted
     RETEST = "retest"  # from the day the person was told the test result
     EXPLANATION = "explanation"  # 陈述、申辩: from the day the person was told of a finding
+    REVIEW_ANSWER = "review_answer"  # answering the person's request to review their category
 
 
 # The kinds of the command-line contract (DOMAIN.md); EXPLANATION is for the findings code.
@@ -57,6 +58,8 @@ def period_days(pack: Pack, kind: DeadlineKind | str) -> int:
         return pack.deadlines.transfer_report_days
     if kind is DeadlineKind.RETEST:
         return pack.deadlines.retest_days
+    if kind is DeadlineKind.REVIEW_ANSWER:
+        return pack.review.request_answer_days
     return pack.due_process.explanation_days
 
 

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from kangfu.core.dates import add_months, add_years, period_end
 from kangfu.policy.choices import Category, PeriodKind
+from kangfu.policy.deadlines import deadline
 from kangfu.policy.schema import Pack
 
 
@@ -47,8 +48,10 @@ def next_review_on(pack: Pack, category: Category, assessed_on: date) -> date:
 
 
 def review_request_answer_by(pack: Pack, requested_on: date) -> date:
-    """Last day to answer the person's request to review their category."""
-    return requested_on + timedelta(days=pack.review.request_answer_days)
+    """Last day to answer the person's request to review their category: counted like every
+    period (start day not counted; a last day on a holiday or rest day moves to the next
+    working day)."""
+    return deadline(pack, "review_answer", requested_on).due
 
 
 def sealing_due_on(pack: Pack, last_measure_day: date) -> date:
