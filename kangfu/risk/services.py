@@ -209,27 +209,35 @@ def assessment_update(
     criterion code to ``{"note": ..., "document": ...}``.
     """
     ctx = _ctx(actor)
-    _require_assessor(ctx, assessment)
-    today = _today()
-    assessment.facts = _merged(assessment, answers)
-    _refresh_record(assessment, as_of=today)
-    assessment.as_of = today
-    stored = dict(assessment.evidence)
-    for code in record.CRITERION_FACTS:
-        given = evidence.get(code) or {}
-        note, document = _clean_text(given.get("note")), _clean_text(given.get("document"))
-        item = dict(stored.get(code) or {"source": EvidenceSource.ASSESSOR.value})
-        item["note"], item["document"] = note, document[:200]
-        if item.get("source") == EvidenceSource.RECORD or note or document:
-            stored[code] = item
-        else:
-            stored.pop(code, None)
-    assessment.evidence = stored
-    _evaluate(assessment, pack_for(assessment.case))
     with transaction.atomic():
+        # Re-read under a row lock and re-check the status there: an edit racing the
+        # submission either lands before it or is refused, never silently overwritten.
+        _lock(assessment)
+        _require_assessor(ctx, assessment)
+        today = _today()
+        assessment.facts = _merged(assessment, answers)
+        _refresh_record(assessment, as_of=today)
+        assessment.as_of = today
+        stored = dict(assessment.evidence)
+        for code in record.CRITERION_FACTS:
+            given = evidence.get(code) or {}
+            note, document = _clean_text(given.get("note")), _clean_text(given.get("document"))
+            item = dict(stored.get(code) or {"source": EvidenceSource.ASSESSOR.value})
+            item["note"], item["document"] = note, document[:200]
+            if item.get("source") == EvidenceSource.RECORD or note or document:
+                stored[code] = item
+            else:
+                stored.pop(code, None)
+        assessment.evidence = stored
+        _evaluate(assessment, pack_for(assessment.case))
         assessment.save()
         _audit(ctx, assessment.person, AuditAction.UPDATE, ("risk_assessment",))
     return assessment
+
+
+def _lock(assessment: Assessment) -> None:
+    """Reload ``assessment`` from its row, locked until the transaction ends."""
+    assessment.refresh_from_db(from_queryset=Assessment.objects.select_for_update())
 
 
 def _merged(assessment: Assessment, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -277,23 +285,25 @@ def assessment_submit(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Send the assessment for approval. The facts are re-read as of today and the engine
     run once more against the current category, so the approver sees what will apply."""
     ctx = _ctx(actor)
-    _require_assessor(ctx, assessment)
-    today = _today()
-    _refresh_record(assessment, as_of=today)
-    assessment.as_of = today
-    _evaluate(assessment, pack_for(assessment.case))
-    missing = missing_evidence(assessment)
-    if missing:
-        raise ValidationError(
-            {
-                f"note_{code}": _(
-                    "Criterion %(code)s holds: give the evidence (a note or a document reference)."
-                )
-                % {"code": code}
-                for code in missing
-            }
-        )
     with transaction.atomic():
+        _lock(assessment)
+        _require_assessor(ctx, assessment)
+        today = _today()
+        _refresh_record(assessment, as_of=today)
+        assessment.as_of = today
+        _evaluate(assessment, pack_for(assessment.case))
+        missing = missing_evidence(assessment)
+        if missing:
+            raise ValidationError(
+                {
+                    f"note_{code}": _(
+                        "Criterion %(code)s holds: give the evidence "
+                        "(a note or a document reference)."
+                    )
+                    % {"code": code}
+                    for code in missing
+                }
+            )
         assessment.status = AssessmentStatus.SUBMITTED
         assessment.submitted_at = timezone.now()
         assessment.save()
