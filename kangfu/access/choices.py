@@ -65,6 +65,8 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("Password reset")
     TOTP_RESET = "totp_reset", _("Second factor reset")
     PASSWORD_CHANGE = "password_change", _("Own password changed")
+    # A wrong ID number/password (or code) for a person's portal account: on their record.
+    PORTAL_SIGNIN_FAILED = "portal_signin_fail", _("Failed portal sign-in")
 
 
 class RequestStatus(models.TextChoices):
