@@ -67,6 +67,8 @@ class AuditAction(models.TextChoices):
     PASSWORD_CHANGE = "password_change", _("Own password changed")
     # A wrong ID number/password (or code) for a person's portal account: on their record.
     PORTAL_SIGNIN_FAILED = "portal_signin_fail", _("Failed portal sign-in")
+    # A new registration typed this person's ID number (refused as a duplicate): on their record.
+    REGISTRATION_MATCH = "register_match", _("Matched by a new registration")
 
 
 class RequestStatus(models.TextChoices):

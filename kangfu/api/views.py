@@ -23,7 +23,7 @@ from rest_framework.response import Response
 
 from kangfu.access import purpose as access_purpose
 from kangfu.access import selectors as access_selectors
-from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.audit import AccessContext, audit_log_read_audit, audit_record
 from kangfu.access.choices import PROMPT_PURPOSES, AuditAction, Level
 from kangfu.access.forms import PurposeForm
 from kangfu.access.models import Jurisdiction, User
@@ -541,7 +541,13 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        audit_log_read_audit(
+            ctx=AccessContext.from_request(request),
+            person=request.query_params.get("person", "")[:64].replace("\x00", ""),
+            events=page,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 # --- risk assessments ---------------------------------------------------------------------

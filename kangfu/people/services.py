@@ -109,10 +109,22 @@ def _name(field: str) -> str:
     return "caseworker" if field == "caseworker_id" else field
 
 
-def _existing_for(actor: User, index: str, *, exclude_pk: int | None = None) -> None:
+def _existing_for(
+    actor: User, index: str, *, exclude_pk: int | None = None, ctx: AccessContext | None = None
+) -> None:
     existing = Person.objects.filter(id_number_index=index).exclude(pk=exclude_pk).first()
     if existing is not None:
         visible = Person.objects.visible_to(actor).filter(pk=existing.pk).exists()
+        if ctx is not None:
+            # Someone typed this person's number into a registration: the person's access
+            # record says so (who, from where), even when the record is out of their sight.
+            with transaction.atomic():
+                audit_record(
+                    ctx=ctx,
+                    action=AuditAction.REGISTRATION_MATCH,
+                    obj=existing,
+                    fields=("id_number",),
+                )
         raise PersonAlreadyRegistered(existing if visible else None)
 
 
@@ -133,7 +145,7 @@ def person_register(
         ctx = ctx.with_purpose(AccessPurpose.REGISTRATION)
     require(ctx.actor, Action.PERSON_WRITE, township)
     index = id_number_index(data.id_number)
-    _existing_for(ctx.actor, index)
+    _existing_for(ctx.actor, index, ctx=ctx)
     person = Person(township=township, caseworker=caseworker, created_by=ctx.actor)
     _apply(person, data)
     filled = [_name(field) for field, value in _values(person).items() if value not in ("", None)]
@@ -150,7 +162,7 @@ def person_register(
             )
     except IntegrityError:
         # Another office registered the same number between our check and our insert.
-        _existing_for(ctx.actor, index)
+        _existing_for(ctx.actor, index, ctx=ctx)
         raise
     return person
 
