@@ -23,9 +23,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -201,8 +203,12 @@ def assessment_update(
     assessment: Assessment,
     answers: Mapping[str, Any],
     evidence: Mapping[str, Mapping[str, str]],
+    version: str | None = None,
 ) -> Assessment:
     """Save the assessor's answers and evidence; the engine's proposal is recomputed.
+
+    ``version`` (``assessment_version`` when the form was opened): refused with
+    ``StaleEdit`` when the stored answers changed since (another tab, the API).
 
     ``answers`` holds facts by name (dates as date or ISO text); facts the record
     establishes are not the assessor's to change and are ignored here. ``evidence`` maps a
@@ -214,6 +220,10 @@ def assessment_update(
         # submission either lands before it or is refused, never silently overwritten.
         _lock(assessment)
         _require_assessor(ctx, assessment)
+        if version is not None:
+            changed = _changed_since(assessment, version)
+            if changed:
+                raise StaleEdit(changed)
         today = _today()
         assessment.facts = _merged(assessment, answers)
         _refresh_record(assessment, as_of=today)
@@ -233,6 +243,44 @@ def assessment_update(
         assessment.save()
         _audit(ctx, assessment.person, AuditAction.UPDATE, ("risk_assessment",))
     return assessment
+
+
+class StaleEdit(Exception):
+    """The assessment changed after the form was opened; ``fields`` are the form's field
+    names whose stored value changed (answers by fact name, ``note_H3`` / ``doc_H3``)."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__("stale edit")
+        self.fields = fields
+
+
+_VERSION_SALT = "kangfu.risk.assessment-version"
+
+
+def _answer_digests(assessment: Assessment) -> dict[str, str]:
+    # Keyed digests of what the assessor can change, never the values themselves.
+    values = {name: assessment.facts.get(name) for name in ANSWER_FIELDS}
+    for code in record.CRITERION_FACTS:
+        item = (assessment.evidence or {}).get(code) or {}
+        values[f"note_{code}"], values[f"doc_{code}"] = item.get("note"), item.get("document")
+    return {
+        name: salted_hmac(_VERSION_SALT, f"{name}={value!r}").hexdigest()[:12]
+        for name, value in values.items()
+    }
+
+
+def assessment_version(assessment: Assessment) -> str:
+    """The version of the answers a form was opened with (signed digests per field)."""
+    return signing.dumps(_answer_digests(assessment), salt=_VERSION_SALT, compress=True)
+
+
+def _changed_since(assessment: Assessment, version: str) -> list[str]:
+    now = _answer_digests(assessment)
+    try:
+        opened = signing.loads(version, salt=_VERSION_SALT)
+    except signing.BadSignature:
+        return list(now)
+    return [name for name in now if opened.get(name) != now[name]]
 
 
 def _lock(assessment: Assessment) -> None:
