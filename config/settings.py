@@ -171,11 +171,25 @@ STORAGES = {
 # bundle maps was most of collectstatic's time).
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
+# The default cache is per process (LocMem); "shared" is a table in the database, for
+# counters that every worker process must see alike (the API rate limit). Its table is made
+# by a migration (kangfu/api/migrations/0002_shared_cache_table.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "kangfu_shared_cache",
+    },
+}
+
 # Lock-out after repeated failed sign-ins (django-axes), per user name and address, so one
-# attacker cannot lock every account from one place and guessing from one place is capped.
+# attacker cannot lock every account from one place and guessing from one place is capped;
+# and per account across all addresses (a higher cap), so spreading guesses over many
+# addresses does not help. Counted in the database, shared by every process.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = "kangfu.access.signin.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "access/signin/locked_out.html"
 AXES_VERBOSE = False

@@ -317,3 +317,20 @@ def verify_chain(*, anchor: tuple[int, str] | None = None, chunk_size: int = 200
         problem = f"seq {anchor[0]} (the recorded anchor) is missing: rows removed from the end"
         return VerifyResult(False, count, expected_seq - 1, prev_hash, problem)
     return VerifyResult(True, count, expected_seq - 1, prev_hash)
+
+
+def audit_log_read_audit(*, ctx: AccessContext | User, person: str = "", events=()) -> None:
+    """Reading the audit log is itself audited: an event on the person when the log was
+    filtered to one (``person``: their public id), else a search of the log at the reader's
+    own node. ``events``: the rows shown, whose scope gives the person's township."""
+    ctx = AccessContext.of(ctx)
+    if person:
+        shown = next((e for e in events if e.object_id == person), None)
+        path = shown.scope_path if shown is not None else primary_path(ctx.actor)
+        obj: tuple[str, str, str] = ("people.person", person, path)
+        action = AuditAction.READ
+    else:
+        obj, action = ("access.auditevent", "", primary_path(ctx.actor)), AuditAction.SEARCH
+    with transaction.atomic():
+        # Oversight, not a look at the case: it does not count towards "many persons".
+        audit_record(ctx=ctx, action=action, obj=obj, fields=("audit_log",), outside_caseload=False)

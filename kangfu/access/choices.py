@@ -65,6 +65,10 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("Password reset")
     TOTP_RESET = "totp_reset", _("Second factor reset")
     PASSWORD_CHANGE = "password_change", _("Own password changed")
+    # A wrong ID number/password (or code) for a person's portal account: on their record.
+    PORTAL_SIGNIN_FAILED = "portal_signin_fail", _("Failed portal sign-in")
+    # A new registration typed this person's ID number (refused as a duplicate): on their record.
+    REGISTRATION_MATCH = "register_match", _("Matched by a new registration")
 
 
 class RequestStatus(models.TextChoices):

@@ -438,6 +438,8 @@ ACCOUNT_SENTENCES = {
     (AuditAction.CREATE, "access.jurisdiction"): _("Added the jurisdiction %(place)s"),
     (AuditAction.UPDATE, "access.jurisdiction"): _("Renamed the jurisdiction to %(place)s"),
     (AuditAction.CREATE, "access.department"): _("Added the department %(place)s"),
+    (AuditAction.CREATE, "api.apitoken"): _("Created the API token “%(what)s” of %(user)s"),
+    (AuditAction.UPDATE, "api.apitoken"): _("Revoked the API token “%(what)s” of %(user)s"),
 }
 
 

@@ -26,6 +26,7 @@ from kangfu.access.choices import (
     ResetKind,
     Role,
 )
+from kangfu.access.events import CredentialsChanged
 from kangfu.access.models import (
     AccountResetRequest,
     AuditEvent,
@@ -38,6 +39,7 @@ from kangfu.access.models import (
     User,
 )
 from kangfu.access.permissions import Action, grants_of, grants_with, require
+from kangfu.core.events import publish
 from kangfu.core.validation import not_future
 
 # Where each role may be granted: front-line roles work at a township, supervisors above it.
@@ -470,6 +472,8 @@ def account_save(
         outside_caseload=False,
         detail=account_detail(user=account.get_username()),
     )
+    if not created and "is_active" in changed and not account.is_active:
+        publish(CredentialsChanged(account=account, ctx=ctx, reason="deactivated"))
     return account
 
 
@@ -543,6 +547,7 @@ def account_reset_approve(
         account.must_change_password = True
         account.save(update_fields=["password", "must_change_password"])
         action = AuditAction.PASSWORD_RESET
+        publish(CredentialsChanged(account=account, ctx=ctx, reason="password"))
     else:
         TOTPDevice.objects.filter(user=account).delete()
         action = AuditAction.TOTP_RESET
@@ -603,6 +608,7 @@ def password_change(*, ctx: AccessContext, form) -> User:
         outside_caseload=False,
         detail=account_detail(user=account.get_username()),
     )
+    publish(CredentialsChanged(account=account, ctx=ctx, reason="password"))
     return account
 
 

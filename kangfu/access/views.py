@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kangfu.access import selectors
-from kangfu.access.audit import AccessContext
+from kangfu.access.audit import AccessContext, audit_log_read_audit
 from kangfu.access.forms import AuditFilterForm, ReviewForm
 from kangfu.access.permissions import Action, require
 from kangfu.access.services import break_glass_review
@@ -41,10 +41,14 @@ def audit_list(request):
     )
     params = request.GET.copy()
     params.pop("page", None)
+    rows = list(page.object_list)
+    audit_log_read_audit(
+        ctx=AccessContext.from_request(request), person=filters.person, events=rows
+    )
     context = {
         "form": form,
         "page": page,
-        "rows": selectors.flag_events(list(page.object_list)),
+        "rows": selectors.flag_events(rows),
         "querystring": params.urlencode(),
         "threshold": selectors.many_persons_threshold(),
         "unreviewed": selectors.unreviewed_break_glass_count(request.user),

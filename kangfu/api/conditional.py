@@ -21,3 +21,10 @@ def require_match(request, current_etag: str) -> None:
     candidates = {tag.strip() for tag in given.split(",")}
     if "*" not in candidates and current_etag not in candidates:
         raise PreconditionFailed()
+
+
+def lock_row(model, pk) -> None:
+    """Lock one row until the surrounding transaction ends (a no-op lock on SQLite, whose
+    writers are serialised anyway). Call it inside ``transaction.atomic()`` before reading
+    the representation whose ETag ``require_match`` compares."""
+    list(model._default_manager.select_for_update().filter(pk=pk).values_list("pk", flat=True))

@@ -1,3 +1,4 @@
+from django.core.cache import caches
 from rest_framework.throttling import SimpleRateThrottle
 
 from kangfu.api.models import ApiToken
@@ -7,6 +8,9 @@ class TokenRateThrottle(SimpleRateThrottle):
     """A request budget per token (per user for session calls, per address otherwise)."""
 
     scope = "token"
+    # In the database, not per process: with four gunicorn workers a per-process counter
+    # would allow four times the budget.
+    cache = caches["shared"]
 
     def get_cache_key(self, request, view):
         if isinstance(request.auth, ApiToken):

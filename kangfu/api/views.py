@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -22,12 +23,12 @@ from rest_framework.response import Response
 
 from kangfu.access import purpose as access_purpose
 from kangfu.access import selectors as access_selectors
-from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.audit import AccessContext, audit_log_read_audit, audit_record
 from kangfu.access.choices import PROMPT_PURPOSES, AuditAction, Level
 from kangfu.access.forms import PurposeForm
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.permissions import Action, grants_of, may, require
-from kangfu.api.conditional import etag_of, require_match
+from kangfu.api.conditional import etag_of, lock_row, require_match
 from kangfu.api.exceptions import Conflict
 from kangfu.api.idempotency import idempotent
 from kangfu.api.pagination import SeqCursorPagination
@@ -58,6 +59,7 @@ from kangfu.people import audit as people_audit
 from kangfu.people import selectors as people_selectors
 from kangfu.people import services as people_services
 from kangfu.people.forms import PersonForm
+from kangfu.people.models import Person
 from kangfu.risk import selectors as risk_selectors
 from kangfu.risk import services as risk_services
 from kangfu.risk.audit import assessment_read_audit
@@ -287,21 +289,28 @@ class PersonViewSet(
         person, ctx = self._open(request, kwargs["id"])
         if not may(request.user, Action.PERSON_WRITE, person):
             raise Http404
-        current, etag = self._representation(person)
-        require_match(request, etag)
         PersonWriteSerializer(data=request.data, partial=True).is_valid(raise_exception=True)
-        merged = {k: v for k, v in current.items() if k not in ("id", "township") and v is not None}
-        merged.update({k: v for k, v in request.data.items() if k != "township"})
-        form = self._form(merged, townships=[person.township], person=person)
-        try:
-            people_services.person_update(
-                actor=ctx,
-                person=person,
-                data=form.person_data(),
-                caseworker=form.cleaned_data.get("caseworker"),
-            )
-        except people_services.PersonAlreadyRegistered as exc:
-            raise Conflict(_already_registered(exc)) from None
+        with transaction.atomic():
+            # The ETag is compared against the row as locked here, so of two PATCHes sent
+            # with the same ETag the second waits for the first and then gets 412.
+            lock_row(Person, person.pk)
+            person = people_selectors.person_find(user=request.user, public_id=kwargs["id"])
+            current, etag = self._representation(person)
+            require_match(request, etag)
+            merged = {
+                k: v for k, v in current.items() if k not in ("id", "township") and v is not None
+            }
+            merged.update({k: v for k, v in request.data.items() if k != "township"})
+            form = self._form(merged, townships=[person.township], person=person)
+            try:
+                people_services.person_update(
+                    actor=ctx,
+                    person=person,
+                    data=form.person_data(),
+                    caseworker=form.cleaned_data.get("caseworker"),
+                )
+            except people_services.PersonAlreadyRegistered as exc:
+                raise Conflict(_already_registered(exc)) from None
         data, etag = self._representation(person)
         return Response(data, headers={"ETag": etag})
 
@@ -532,7 +541,13 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         ]
     )
     def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        audit_log_read_audit(
+            ctx=AccessContext.from_request(request),
+            person=request.query_params.get("person", "")[:64].replace("\x00", ""),
+            events=page,
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 # --- risk assessments ---------------------------------------------------------------------
@@ -591,15 +606,19 @@ class AssessmentViewSet(mixins.RetrieveModelMixin, mixins.CreateModelMixin, Case
     )
     def partial_update(self, request, *args, **kwargs):
         assessment, ctx = self._get(request, kwargs["id"])
-        require_match(request, etag_of(AssessmentSerializer(assessment).data))
         data = AssessmentAnswersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        risk_services.assessment_update(
-            actor=ctx,
-            assessment=assessment,
-            answers=data.validated_data["answers"],
-            evidence=data.validated_data["evidence"],
-        )
+        with transaction.atomic():
+            # Compare the ETag with the locked row (see persons' partial_update).
+            lock_row(Assessment, assessment.pk)
+            assessment.refresh_from_db()
+            require_match(request, etag_of(AssessmentSerializer(assessment).data))
+            risk_services.assessment_update(
+                actor=ctx,
+                assessment=assessment,
+                answers=data.validated_data["answers"],
+                evidence=data.validated_data["evidence"],
+            )
         return self._answer(assessment)
 
     @extend_schema(request=None, parameters=PURPOSE_PARAMS)

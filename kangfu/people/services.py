@@ -7,8 +7,10 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext, audit_record
@@ -109,10 +111,22 @@ def _name(field: str) -> str:
     return "caseworker" if field == "caseworker_id" else field
 
 
-def _existing_for(actor: User, index: str, *, exclude_pk: int | None = None) -> None:
+def _existing_for(
+    actor: User, index: str, *, exclude_pk: int | None = None, ctx: AccessContext | None = None
+) -> None:
     existing = Person.objects.filter(id_number_index=index).exclude(pk=exclude_pk).first()
     if existing is not None:
         visible = Person.objects.visible_to(actor).filter(pk=existing.pk).exists()
+        if ctx is not None:
+            # Someone typed this person's number into a registration: the person's access
+            # record says so (who, from where), even when the record is out of their sight.
+            with transaction.atomic():
+                audit_record(
+                    ctx=ctx,
+                    action=AuditAction.REGISTRATION_MATCH,
+                    obj=existing,
+                    fields=("id_number",),
+                )
         raise PersonAlreadyRegistered(existing if visible else None)
 
 
@@ -133,7 +147,7 @@ def person_register(
         ctx = ctx.with_purpose(AccessPurpose.REGISTRATION)
     require(ctx.actor, Action.PERSON_WRITE, township)
     index = id_number_index(data.id_number)
-    _existing_for(ctx.actor, index)
+    _existing_for(ctx.actor, index, ctx=ctx)
     person = Person(township=township, caseworker=caseworker, created_by=ctx.actor)
     _apply(person, data)
     filled = [_name(field) for field, value in _values(person).items() if value not in ("", None)]
@@ -150,9 +164,42 @@ def person_register(
             )
     except IntegrityError:
         # Another office registered the same number between our check and our insert.
-        _existing_for(ctx.actor, index)
+        _existing_for(ctx.actor, index, ctx=ctx)
         raise
     return person
+
+
+class StaleEdit(Exception):
+    """The record changed after the form was opened; ``fields`` names what changed."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__("stale edit")
+        self.fields = fields
+
+
+_VERSION_SALT = "kangfu.people.person-version"
+
+
+def _field_digests(person: Person) -> dict[str, str]:
+    # Keyed digests, never values: the version travels in a hidden form field.
+    return {
+        name: salted_hmac(_VERSION_SALT, f"{name}={value}").hexdigest()[:12]
+        for name, value in _values(person).items()
+    }
+
+
+def person_version(person: Person) -> str:
+    """The version of ``person`` a form was opened with (signed; digests per field)."""
+    return signing.dumps(_field_digests(person), salt=_VERSION_SALT, compress=True)
+
+
+def _changed_since(person: Person, version: str) -> list[str]:
+    try:
+        opened = signing.loads(version, salt=_VERSION_SALT)
+    except signing.BadSignature:
+        return sorted({_name(f) for f in _field_digests(person)})
+    now = _field_digests(person)
+    return [_name(f) for f in now if opened.get(f) != now[f]]
 
 
 def person_update(
@@ -161,17 +208,26 @@ def person_update(
     person: Person,
     data: PersonData,
     caseworker: User | None = None,
+    version: str | None = None,
 ) -> Person:
-    """Correct a person's identity data; the ``update`` event names the fields that changed."""
+    """Correct a person's identity data; the ``update`` event names the fields that changed.
+
+    ``version`` (from ``person_version`` when the form was opened): refused with
+    ``StaleEdit`` when the stored record changed since, checked on the locked row."""
     ctx = AccessContext.of(actor)
     require(ctx.actor, Action.PERSON_WRITE, person)
     _existing_for(ctx.actor, id_number_index(data.id_number), exclude_pk=person.pk)
-    # Whose caseload it was *before* the edit decides whether this was outside the caseload.
-    outside = person.caseworker_id != ctx.actor.pk
-    before = _values(person)
-    _apply(person, data)
-    person.caseworker = caseworker
     with transaction.atomic():
+        if version is not None:
+            person.refresh_from_db(from_queryset=Person.objects.select_for_update())
+            changed = _changed_since(person, version)
+            if changed:
+                raise StaleEdit(changed)
+        # Whose caseload it was *before* the edit decides whether this was outside it.
+        outside = person.caseworker_id != ctx.actor.pk
+        before = _values(person)
+        _apply(person, data)
+        person.caseworker = caseworker
         person.save()
         _write_name_tokens(person)
         audit_record(

@@ -260,6 +260,9 @@ def person_edit(request, public_id):
     form = PersonForm(
         request.POST or None, initial=initial, townships=[person.township], editing=True
     )
+    # The version the form was opened with travels back with it: a save over a record that
+    # changed meanwhile (another office, the API) is refused, naming what changed.
+    version = request.POST.get("version") or services.person_version(person)
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(
@@ -267,9 +270,22 @@ def person_edit(request, public_id):
                 person=person,
                 data=form.person_data(),
                 caseworker=form.cleaned_data.get("caseworker"),
+                version=version,
             )
         except services.PersonAlreadyRegistered as exc:
             form.add_error("id_number", _already_registered_message(exc))
+        except services.StaleEdit as exc:
+            labels = "、".join(
+                str(form.fields[f].label) if f in form.fields else f for f in exc.fields
+            )
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this record after you opened it: %(fields)s. "
+                    "Your changes were not saved; reopen the record to see the new values."
+                )
+                % {"fields": labels},
+            )
         else:
             messages.success(request, _("The changes have been saved."))
             return _to_detail(request, person)
@@ -278,7 +294,8 @@ def person_edit(request, public_id):
         audit_record(ctx=opened.ctx, action=AuditAction.READ, obj=person, fields=initial)
     # A refused POST shows back only what the user typed, so it records no read.
     template = "people/person_form.html#form" if request.htmx else "people/person_form.html"
-    return render(request, template, {"form": form, "person": person, "creating": False})
+    context = {"form": form, "person": person, "creating": False, "version": version}
+    return render(request, template, context)
 
 
 @login_required

@@ -15,16 +15,15 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 
-from kangfu.access.audit import AccessContext, audit_record, is_person_actor
-from kangfu.access.choices import AuditAction
+from kangfu.access.audit import AccessContext, PersonActor, audit_record, is_person_actor
+from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import User
 from kangfu.access.permissions import Action, require
 from kangfu.people import idnumber
@@ -117,71 +116,146 @@ def portal_access_disable(*, actor: User | AccessContext, person: Person) -> Por
 # --- signing in --------------------------------------------------------------------------------
 
 
+# Failures are counted per address and per ID number alike, whether or not the number has
+# an account, in the database cache shared by every process: the answer (refused, or locked)
+# and the work done (one password hash) are the same for a registered and an unknown number.
+_DUMMY_HASH: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(make_password(secrets.token_urlsafe(16)))
+    return _DUMMY_HASH[0]
+
+
+def _counters():
+    return caches["shared"]
+
+
 def _address_key(address: str | None) -> str:
-    return f"kangfu:portal:fail:{address or '-'}"
+    return f"kangfu:portal:fail:addr:{address or '-'}"
 
 
-def _check_address(address: str | None) -> None:
-    # Guessing ID numbers from one place is capped too (unknown numbers have no account).
-    if cache.get(_address_key(address), 0) >= failure_limit() * 4:
-        raise LockedOut(timezone.now() + cooloff())
+def _number_key(index: str) -> str:
+    return f"kangfu:portal:fail:num:{index}"
 
 
-def _fail_address(address: str | None) -> None:
-    key = _address_key(address)
-    cache.add(key, 0, int(cooloff().total_seconds()))
+def _locked_key(key: str) -> str:
+    return f"{key}:until"
+
+
+def _locked_until(key: str) -> dt.datetime | None:
+    until = _counters().get(_locked_key(key))
+    return until if until and until > timezone.now() else None
+
+
+def _count(key: str, limit: int) -> None:
+    """One more failure under ``key``; at ``limit`` it locks for the cool-off period."""
+    counters, seconds = _counters(), int(cooloff().total_seconds())
+    counters.add(key, 0, seconds)
     try:
-        cache.incr(key)
+        failures = counters.incr(key)
     except ValueError:
-        cache.set(key, 1, int(cooloff().total_seconds()))
-
-
-def _account_for(id_number: str, address: str | None) -> PortalAccount:
-    _check_address(address)
-    try:
-        number = idnumber.parse(id_number, today=timezone.localdate()).value
-    except ValidationError:
-        _fail_address(address)
-        raise SignInRefused from None
-    account = (
-        PortalAccount.objects.select_related("person", "person__township")
-        .filter(person__id_number_index=id_number_index(number))
-        .first()
-    )
-    if account is None:
-        _fail_address(address)
-        raise SignInRefused
-    if account.locked_until and account.locked_until > timezone.now():
-        raise LockedOut(account.locked_until)
-    return account
-
-
-def record_failure(account: PortalAccount, address: str | None = None) -> None:
-    """Count a failure; at the limit the account locks for the cool-off period. Written
-    outside any transaction that the refusal would roll back."""
-    _fail_address(address)
-    PortalAccount.objects.filter(pk=account.pk).update(failed_attempts=F("failed_attempts") + 1)
-    account.refresh_from_db(fields=["failed_attempts"])
-    if account.failed_attempts >= failure_limit():
+        counters.set(key, 1, seconds)
+        failures = 1
+    if failures >= limit:
         until = timezone.now() + cooloff()
-        PortalAccount.objects.filter(pk=account.pk).update(locked_until=until, failed_attempts=0)
+        counters.set(_locked_key(key), until, seconds)
+        counters.delete(key)
         raise LockedOut(until)
 
 
+def _check(key: str) -> None:
+    until = _locked_until(key)
+    if until is not None:
+        raise LockedOut(until)
+
+
+def _fail_address(address: str | None) -> None:
+    # Guessing ID numbers from one place is capped (a higher cap: a shared network).
+    _count(_address_key(address), failure_limit() * 4)
+
+
+def _fail(index: str | None, address: str | None, account: PortalAccount | None) -> None:
+    """Count a failed attempt; an account's person sees it in their access history."""
+    if account is not None:
+        _failure_event(account, address)
+    try:
+        _fail_address(address)
+    finally:
+        if index is not None:
+            _count(_number_key(index), failure_limit())
+
+
+def _failure_event(account: PortalAccount, address: str | None) -> None:
+    person = account.person
+    ctx = AccessContext(
+        actor=PersonActor(
+            person_id=person.pk,
+            public_id=str(person.public_id),
+            township_path=person.township.path,
+        ),
+        client_address=address,
+        purpose=AccessPurpose.SELF,
+    )
+    with transaction.atomic():
+        audit_record(
+            ctx=ctx, action=AuditAction.PORTAL_SIGNIN_FAILED, obj=person, fields=("portal",)
+        )
+
+
+def _lookup(
+    id_number: str, address: str | None, *, number_lock: bool = True
+) -> tuple[str | None, PortalAccount | None]:
+    """(blind index, account or None) for a typed ID number, after the lock-out checks."""
+    _check(_address_key(address))
+    try:
+        number = idnumber.parse(id_number, today=timezone.localdate()).value
+    except ValidationError:
+        return None, None
+    index = id_number_index(number)
+    if number_lock:
+        _check(_number_key(index))
+    account = (
+        PortalAccount.objects.select_related("person", "person__township")
+        .filter(person__id_number_index=index)
+        .first()
+    )
+    return index, account
+
+
+def record_failure(account: PortalAccount, address: str | None = None) -> None:
+    """Count a failure of a known account (the second factor)."""
+    _fail(account.person.id_number_index, address, account)
+
+
+def _clear_number(index: str) -> None:
+    _counters().delete_many([_number_key(index), _locked_key(_number_key(index))])
+
+
 def _succeeded(account: PortalAccount) -> None:
+    _clear_number(account.person.id_number_index)
     PortalAccount.objects.filter(pk=account.pk).update(
         failed_attempts=0, locked_until=None, last_login_at=timezone.now()
     )
 
 
 def portal_check_code(*, id_number: str, code: str, address: str | None = None) -> PortalAccount:
-    """The account whose unexpired one-time code this is, or SignInRefused / LockedOut."""
-    account = _account_for(id_number, address)
-    fresh = (
-        account.code_hash and account.code_expires_at and account.code_expires_at > timezone.now()
+    """The account whose unexpired one-time code this is, or SignInRefused / LockedOut.
+
+    A number locked by wrong passwords still accepts its one-time code (the caseworker's
+    way back in: 60 random bits cannot be guessed in a few tries); wrong codes count."""
+    index, account = _lookup(id_number, address, number_lock=False)
+    fresh = bool(
+        account is not None
+        and account.code_hash
+        and account.code_expires_at
+        and account.code_expires_at > timezone.now()
     )
-    if not fresh or not check_password(normalise_code(code), account.code_hash):
-        record_failure(account, address)
+    if not check_password(normalise_code(code), account.code_hash if fresh else _dummy_hash()):
+        _fail(index, address, account)
+        raise SignInRefused
+    if not fresh:  # the dummy matched: cannot happen, but never let it through
         raise SignInRefused
     return account
 
@@ -206,6 +280,7 @@ def portal_activate(
         locked.failed_attempts = 0
         locked.locked_until = None
         locked.save()
+        _clear_number(locked.person.id_number_index)  # the code is the way back in
         audit_record(
             ctx=ctx,
             action=AuditAction.UPDATE,
@@ -218,10 +293,15 @@ def portal_activate(
 def portal_authenticate(
     *, id_number: str, password: str, address: str | None = None
 ) -> PortalAccount:
-    """The active account for this ID number and password, or SignInRefused / LockedOut."""
-    account = _account_for(id_number, address)
-    if not account.is_active or not check_password(password, account.password):
-        record_failure(account, address)
+    """The active account for this ID number and password, or SignInRefused / LockedOut.
+
+    The same answer, after the same work (one password hash), whether or not the number is
+    registered or has an account."""
+    index, account = _lookup(id_number, address)
+    usable = account is not None and account.is_active and bool(account.password)
+    matched = check_password(password, account.password if usable else _dummy_hash())
+    if not (usable and matched):
+        _fail(index, address, account)
         raise SignInRefused
     if not account.totp_confirmed:
         _succeeded(account)
@@ -269,8 +349,7 @@ def portal_totp_confirm(
 
 def portal_totp_verify(*, account: PortalAccount, token: str, address: str | None = None) -> None:
     """The second step of signing in; failures count towards the same lock-out."""
-    if account.locked_until and account.locked_until > timezone.now():
-        raise LockedOut(account.locked_until)
+    _check(_number_key(account.person.id_number_index))
     step = totp_matches(account, account.totp_secret, token)
     if step is None:
         record_failure(account, address)

@@ -23,9 +23,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -203,35 +205,89 @@ def assessment_update(
     assessment: Assessment,
     answers: Mapping[str, Any],
     evidence: Mapping[str, Mapping[str, str]],
+    version: str | None = None,
 ) -> Assessment:
     """Save the assessor's answers and evidence; the engine's proposal is recomputed.
+
+    ``version`` (``assessment_version`` when the form was opened): refused with
+    ``StaleEdit`` when the stored answers changed since (another tab, the API).
 
     ``answers`` holds facts by name (dates as date or ISO text); facts the record
     establishes are not the assessor's to change and are ignored here. ``evidence`` maps a
     criterion code to ``{"note": ..., "document": ...}``.
     """
     ctx = _ctx(actor)
-    _require_assessor(ctx, assessment)
-    today = _today()
-    assessment.facts = _merged(assessment, answers)
-    _refresh_record(assessment, as_of=today)
-    assessment.as_of = today
-    stored = dict(assessment.evidence)
-    for code in record.CRITERION_FACTS:
-        given = evidence.get(code) or {}
-        note, document = _clean_text(given.get("note")), _clean_text(given.get("document"))
-        item = dict(stored.get(code) or {"source": EvidenceSource.ASSESSOR.value})
-        item["note"], item["document"] = note, document[:200]
-        if item.get("source") == EvidenceSource.RECORD or note or document:
-            stored[code] = item
-        else:
-            stored.pop(code, None)
-    assessment.evidence = stored
-    _evaluate(assessment, pack_for(assessment.case))
     with transaction.atomic():
+        # Re-read under a row lock and re-check the status there: an edit racing the
+        # submission either lands before it or is refused, never silently overwritten.
+        _lock(assessment)
+        _require_assessor(ctx, assessment)
+        if version is not None:
+            changed = _changed_since(assessment, version)
+            if changed:
+                raise StaleEdit(changed)
+        today = _today()
+        assessment.facts = _merged(assessment, answers)
+        _refresh_record(assessment, as_of=today)
+        assessment.as_of = today
+        stored = dict(assessment.evidence)
+        for code in record.CRITERION_FACTS:
+            given = evidence.get(code) or {}
+            note, document = _clean_text(given.get("note")), _clean_text(given.get("document"))
+            item = dict(stored.get(code) or {"source": EvidenceSource.ASSESSOR.value})
+            item["note"], item["document"] = note, document[:200]
+            if item.get("source") == EvidenceSource.RECORD or note or document:
+                stored[code] = item
+            else:
+                stored.pop(code, None)
+        assessment.evidence = stored
+        _evaluate(assessment, pack_for(assessment.case))
         assessment.save()
         _audit(ctx, assessment.person, AuditAction.UPDATE, ("risk_assessment",))
     return assessment
+
+
+class StaleEdit(Exception):
+    """The assessment changed after the form was opened; ``fields`` are the form's field
+    names whose stored value changed (answers by fact name, ``note_H3`` / ``doc_H3``)."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__("stale edit")
+        self.fields = fields
+
+
+_VERSION_SALT = "kangfu.risk.assessment-version"
+
+
+def _answer_digests(assessment: Assessment) -> dict[str, str]:
+    # Keyed digests of what the assessor can change, never the values themselves.
+    values = {name: assessment.facts.get(name) for name in ANSWER_FIELDS}
+    for code in record.CRITERION_FACTS:
+        item = (assessment.evidence or {}).get(code) or {}
+        values[f"note_{code}"], values[f"doc_{code}"] = item.get("note"), item.get("document")
+    return {
+        name: salted_hmac(_VERSION_SALT, f"{name}={value!r}").hexdigest()[:12]
+        for name, value in values.items()
+    }
+
+
+def assessment_version(assessment: Assessment) -> str:
+    """The version of the answers a form was opened with (signed digests per field)."""
+    return signing.dumps(_answer_digests(assessment), salt=_VERSION_SALT, compress=True)
+
+
+def _changed_since(assessment: Assessment, version: str) -> list[str]:
+    now = _answer_digests(assessment)
+    try:
+        opened = signing.loads(version, salt=_VERSION_SALT)
+    except signing.BadSignature:
+        return list(now)
+    return [name for name in now if opened.get(name) != now[name]]
+
+
+def _lock(assessment: Assessment) -> None:
+    """Reload ``assessment`` from its row, locked until the transaction ends."""
+    assessment.refresh_from_db(from_queryset=Assessment.objects.select_for_update())
 
 
 def _merged(assessment: Assessment, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -279,23 +335,25 @@ def assessment_submit(*, actor: Actor, assessment: Assessment) -> Assessment:
     """Send the assessment for approval. The facts are re-read as of today and the engine
     run once more against the current category, so the approver sees what will apply."""
     ctx = _ctx(actor)
-    _require_assessor(ctx, assessment)
-    today = _today()
-    _refresh_record(assessment, as_of=today)
-    assessment.as_of = today
-    _evaluate(assessment, pack_for(assessment.case))
-    missing = missing_evidence(assessment)
-    if missing:
-        raise ValidationError(
-            {
-                f"note_{code}": _(
-                    "Criterion %(code)s holds: give the evidence (a note or a document reference)."
-                )
-                % {"code": code}
-                for code in missing
-            }
-        )
     with transaction.atomic():
+        _lock(assessment)
+        _require_assessor(ctx, assessment)
+        today = _today()
+        _refresh_record(assessment, as_of=today)
+        assessment.as_of = today
+        _evaluate(assessment, pack_for(assessment.case))
+        missing = missing_evidence(assessment)
+        if missing:
+            raise ValidationError(
+                {
+                    f"note_{code}": _(
+                        "Criterion %(code)s holds: give the evidence "
+                        "(a note or a document reference)."
+                    )
+                    % {"code": code}
+                    for code in missing
+                }
+            )
         assessment.status = AssessmentStatus.SUBMITTED
         assessment.submitted_at = timezone.now()
         assessment.save()

@@ -201,6 +201,13 @@ def _proposal_context(assessment, result: engine.Result | None) -> dict:
     }
 
 
+def _changed_label(form, name: str) -> str:
+    """A changed field as the assessor knows it: evidence fields carry their criterion."""
+    label = str(form.fields[name].label) if name in form.fields else name
+    kind, _sep, code = name.partition("_")
+    return f"{code} {label}" if kind in ("note", "doc") and code.isalnum() else label
+
+
 @login_required
 def assessment_edit(request, public_id):
     assessment = _assessment(request, public_id)
@@ -216,15 +223,33 @@ def assessment_edit(request, public_id):
         from_record=assessment.from_record,
     )
     result = None
+    # The version the form was opened with comes back with it (see people.views.person_edit).
+    version = request.POST.get("version") or services.assessment_version(assessment)
     if request.method == "POST" and form.is_valid():
         try:
             services.assessment_update(
-                actor=ctx, assessment=assessment, answers=form.answers(), evidence=form.evidence()
+                actor=ctx,
+                assessment=assessment,
+                answers=form.answers(),
+                evidence=form.evidence(),
+                version=version,
             )
+            # Saved: a refused submission re-renders the form at the saved version.
+            version = services.assessment_version(assessment)
             if request.POST.get("submit"):
                 services.assessment_submit(actor=ctx, assessment=assessment)
                 messages.success(request, _("The assessment has been sent for approval."))
                 return redirect(_assessment_url(assessment))
+        except services.StaleEdit as exc:
+            labels = "、".join(_changed_label(form, f) for f in exc.fields)
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this record after you opened it: %(fields)s. "
+                    "Your changes were not saved; reopen the record to see the new values."
+                )
+                % {"fields": labels},
+            )
         except ValidationError as exc:
             _apply(form, exc)
         else:
@@ -244,6 +269,7 @@ def assessment_edit(request, public_id):
             "assessment": assessment,
             "person": person,
             "form": form,
+            "version": version,
             "rows": _rows_with_refs(form, assessment),
             "from_record_codes": services.record_only_codes(assessment),
             **_proposal_context(assessment, result),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -264,18 +264,33 @@ def test_record(
         if appointment.state != AppointmentState.PLANNED:
             raise ValidationError(_("This appointment already has an outcome."))
     with transaction.atomic():
-        test = DrugTest.objects.create(
-            case=case,
-            measure=_measure_on(case, taken_on),
-            appointment=appointment,
-            delegation=delegation,
-            taken_on=taken_on,
-            sample=sample,
-            screen_result=screen_result,
-            taken_by=ctx.actor,
-            taken_at=township,
-            note=note.strip(),
-        )
+        # Re-read under a lock: a double submit (two tabs, a double click) finds the
+        # appointment or the delegated request closed and is told so, never a 500.
+        if appointment is not None:
+            appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            if appointment.state != AppointmentState.PLANNED:
+                raise ValidationError(_("This appointment already has an outcome."))
+        if delegation is not None:
+            delegation = DelegatedTestRequest.objects.select_for_update().get(pk=delegation.pk)
+            if delegation.state != DelegationState.OPEN:
+                raise ValidationError(_("This test has already been recorded."))
+        try:
+            # The one-to-one columns are the last word (SQLite does not lock rows).
+            with transaction.atomic():
+                test = DrugTest.objects.create(
+                    case=case,
+                    measure=_measure_on(case, taken_on),
+                    appointment=appointment,
+                    delegation=delegation,
+                    taken_on=taken_on,
+                    sample=sample,
+                    screen_result=screen_result,
+                    taken_by=ctx.actor,
+                    taken_at=township,
+                    note=note.strip(),
+                )
+        except IntegrityError:
+            raise ValidationError(_("This test has already been recorded.")) from None
         if appointment is not None:
             appointment.state, appointment.done_on = AppointmentState.DONE, taken_on
             appointment.save(update_fields=["state", "done_on"])

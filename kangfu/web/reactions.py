@@ -11,6 +11,8 @@ answer (who else may see a person; what the schedule holds).
 
 from __future__ import annotations
 
+from kangfu.access.events import CredentialsChanged
+from kangfu.api import reactions as api
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases.events import CaseSealed, FindingConfirmed, LeaveApproved, MeasureChanged
 from kangfu.cases.selectors import BOOKED_BETWEEN, TEST_FACTS
@@ -44,6 +46,8 @@ REACTIONS: dict[type[events.Event], tuple] = {
     CaseSealed: (portal.portal_off,),
     # The daily sweep is done: the day's statistics snapshot per township.
     SweepCompleted: (reports.snapshot_after_sweep,),
+    # A password changed or was reset, or an account was switched off: its API tokens end.
+    CredentialsChanged: (api.revoke_tokens,),
 }
 
 SLOTS = (

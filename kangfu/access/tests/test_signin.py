@@ -172,3 +172,23 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
+
+
+def test_it_caps_guesses_per_account_spread_over_many_addresses(personas, settings):
+    settings.AXES_ACCOUNT_FAILURE_LIMIT = 8
+    with time_machine.travel("2026-11-24 10:00 +0800", tick=False):
+        answers = []
+        for n in range(8):  # 4 addresses, 2 wrong guesses each: none reaches 5 alone
+            address = f"203.0.113.{n // 2 + 1}"
+            response = Client(REMOTE_ADDR=address).post(
+                reverse("login"),
+                {"username": personas.worker_a.username, "password": "wrong-password-1"},
+            )
+            answers.append(response.status_code)
+        assert answers == [200] * 7 + [429]  # the 8th guess reaches the account's cap
+        fresh = Client(REMOTE_ADDR="198.51.100.7")
+        assert password_login(fresh, personas.worker_a).status_code == 429
+        # Another account from the same addresses is not affected.
+        assert (
+            password_login(Client(REMOTE_ADDR="203.0.113.1"), personas.worker_b).status_code == 302
+        )

@@ -81,3 +81,14 @@ def test_the_schema_and_docs_are_served_without_a_cdn(client):
     assert schema.status_code == 200
     docs = client.get("/api/v1/docs/").content.decode()
     assert "cdn" not in docs.lower() and "/static/drf_spectacular_sidecar/" in docs
+
+
+def test_it_counts_the_rate_limit_in_the_database_shared_by_every_process(personas, tree):
+    from django.db import connection as db
+
+    assert TokenRateThrottle.cache.__class__.__name__ == "DatabaseCache"
+    bearer(new_token(personas.worker_a)).get(JURISDICTIONS)
+    with db.cursor() as cursor:
+        cursor.execute("SELECT cache_key FROM kangfu_shared_cache")
+        keys = [row[0] for row in cursor.fetchall()]
+    assert any("throttle_token_token-" in key for key in keys)

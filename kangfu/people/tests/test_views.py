@@ -213,3 +213,50 @@ def test_the_language_can_be_switched_to_english(client, personas, people):
     assert "人员" in client.get(LIST).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": LIST})
     assert "Register a person" in client.get(LIST).content.decode()
+
+
+def test_it_refuses_a_stale_edit_and_names_what_changed_meanwhile(client, personas, people):
+    from kangfu.people import services
+
+    person = people.in_a
+    with time_machine.travel("2026-11-24 10:00 +0800", tick=False):
+        login(client, personas.worker_a)
+        page = client.get(edit(person)).content.decode()
+        version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+        # Meanwhile another office (or the API) corrects the phone number.
+        services.person_update(
+            actor=personas.worker_a,
+            person=Person.objects.get(pk=person.pk),
+            data=services.PersonData(
+                name=person.name,
+                sex=person.sex,
+                birth_date=person.birth_date,
+                id_number=person.id_number,
+                phone="13900001111",
+                hukou_place=person.hukou_place,
+                address=person.address,
+            ),
+            caseworker=personas.worker_a,
+        )
+        form = {
+            "name": "张伟",
+            "id_number": person.id_number,
+            "sex": person.sex,
+            "birth_date": person.birth_date.isoformat(),
+            "phone": "13800138000",
+            "hukou_place": "示范省东川市城关区",
+            "address": "城西路 3 号",
+            "caseworker": personas.worker_a.pk,
+            "version": version,
+        }
+        stale = client.post(edit(person), form)
+        assert stale.status_code == 200
+        text = stale.content.decode()
+        assert "已有他人修改了：联系电话。您的修改未保存" in text
+        stored = Person.objects.get(pk=person.pk)
+        assert stored.phone == "13900001111" and stored.address == "城东路 12 号"
+        # Reopened, the same save goes through.
+        page = client.get(edit(person)).content.decode()
+        form["version"] = re.search(r'name="version" value="([^"]+)"', page).group(1)
+        assert client.post(edit(person), form).status_code == 302
+        assert Person.objects.get(pk=person.pk).address == "城西路 3 号"

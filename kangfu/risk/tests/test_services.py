@@ -315,3 +315,31 @@ def test_it_announces_an_approved_change_of_category_once(personas, person):
         approved(personas.worker_a, personas.supervisor, person)
         approved(personas.worker_a, personas.supervisor, person)  # medium again: no change
     assert [(e.person, e.category, e.on) for e in heard] == [(person, "medium", day("2024-04-10"))]
+
+
+# --- races: an edit and the submission of the same assessment ---------------------------
+
+
+def test_it_refuses_an_edit_that_lost_the_race_to_the_submission(personas, person):
+    opened = services.assessment_start(actor=personas.worker_a, person=person)
+    stale = Assessment.objects.get(pk=opened.pk)  # the other request's copy, read earlier
+    services.assessment_submit(actor=personas.worker_a, assessment=opened)
+    with pytest.raises(ValidationError, match="该评估已不能修改"):
+        services.assessment_update(
+            actor=personas.worker_a, assessment=stale, answers=H3, evidence=H3_EVIDENCE
+        )
+    stored = Assessment.objects.get(pk=opened.pk)
+    assert stored.status == AssessmentStatus.SUBMITTED
+    assert stored.facts.get("mental_disorder") is not True
+
+
+def test_it_submits_what_an_earlier_edit_saved_even_from_a_stale_copy(personas, person):
+    opened = services.assessment_start(actor=personas.worker_a, person=person)
+    stale = Assessment.objects.get(pk=opened.pk)
+    services.assessment_update(
+        actor=personas.worker_a, assessment=opened, answers=H3, evidence=H3_EVIDENCE
+    )
+    services.assessment_submit(actor=personas.worker_a, assessment=stale)
+    stored = Assessment.objects.get(pk=opened.pk)
+    assert stored.status == AssessmentStatus.SUBMITTED
+    assert stored.facts["mental_disorder"] is True and stored.category == "high"

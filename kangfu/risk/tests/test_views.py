@@ -234,3 +234,34 @@ def test_the_overview_paginates_in_constant_queries(
     assert response.content.decode().count("测试") == 6
     sign_in(client, personas.worker_b)
     assert "测试" not in client.get(url).content.decode()
+
+
+def test_it_refuses_a_stale_answers_form_and_names_what_changed(client, personas, people):
+    import re
+
+    person = people.in_a
+    under_measure(personas.worker_a, person)
+    assessment = services.assessment_start(actor=personas.worker_a, person=person)
+    edit = reverse("risk:assessment-edit", kwargs={"public_id": assessment.public_id})
+    sign_in(client, personas.worker_a)
+    page = client.get(edit).content.decode()
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    # Meanwhile, in another tab (or through the API), the assessor records H3.
+    services.assessment_update(
+        actor=personas.worker_a,
+        assessment=Assessment.objects.get(pk=assessment.pk),
+        answers=H3,
+        evidence=H3_EVIDENCE,
+    )
+    stale = client.post(edit, {"note_H4": "旧页面上的备注", "version": version})
+    assert stale.status_code == 200
+    assert "已有他人修改了：" in stale.content.decode()
+    stored = Assessment.objects.get(pk=assessment.pk)
+    assert stored.facts["mental_disorder"] is True and "H4" not in stored.evidence
+    # Reopened at the new version, a save goes through.
+    page = client.get(edit).content.decode()
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)
+    saved = client.post(
+        edit, {"mental_disorder": "on", "note_H3": "精神卫生中心诊断", "version": version}
+    )
+    assert saved.status_code == 302

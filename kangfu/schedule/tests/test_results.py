@@ -324,3 +324,21 @@ def test_a_hair_positive_whose_window_lies_inside_the_measure_proposes_a_relapse
         )
     finding = Finding.objects.get(case=case, kind="relapse")
     assert finding.state == "proposed" and not finding.needs_time_decision
+
+
+def test_it_tells_a_second_submit_of_one_appointment_that_it_is_recorded(personas, case_a):
+    case, _ = case_a
+    with time_machine.travel("2024-05-01 10:00 +0800", tick=False):
+        appointment = planned(case, "urine_test")[0]
+        stale = type(appointment).objects.get(pk=appointment.pk)  # the second tab's copy
+        record = dict(
+            actor=personas.worker_a,
+            case=case,
+            taken_on=day("2024-05-01"),
+            sample="urine",
+            screen_result="negative",
+        )
+        services.test_record(appointment=appointment, **record)
+        with pytest.raises(ValidationError, match="该安排已有结果"):
+            services.test_record(appointment=stale, **record)
+    assert case.drug_tests.count() == 1

@@ -185,3 +185,17 @@ def test_it_refuses_partners_and_people_without_a_role(client, personas):
     for user in (personas.civil, personas.nobody):
         sign_in(client, user)
         assert client.get(reverse("schedule:today")).status_code == 403
+
+
+def test_it_answers_a_double_submitted_result_with_a_message_not_a_500(client, personas, case_a):
+    case, _ = case_a
+    sign_in(client, personas.worker_a)
+    first = planned(case, "urine_test")[0]
+    link = reverse("schedule:appointment-result", args=[first.pk])
+    form = {"taken_on": "2024-05-01", "sample": "urine", "screen_result": "negative"}
+    with time_machine.travel("2024-05-01 10:00 +0800", tick=False):
+        assert client.post(link, form).status_code == 302
+        again = client.post(link, form)
+    assert again.status_code in (200, 400)
+    assert "该安排已有结果" in again.content.decode()
+    assert case.drug_tests.count() == 1

@@ -34,6 +34,7 @@ def test_it_pins_who_reacts_to_what():
         "CategoryApproved": ["kangfu.schedule.reactions.replan_after_category"],
         "CaseSealed": ["kangfu.portal.reactions.portal_off"],
         "SweepCompleted": ["kangfu.reports.reactions.snapshot_after_sweep"],
+        "CredentialsChanged": ["kangfu.api.reactions.revoke_tokens"],
     }
 
 
