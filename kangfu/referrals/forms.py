@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -113,6 +115,8 @@ class OutcomeForm(forms.Form):
         label=_("Amount granted (yuan)"),
         required=False,
         min_value=0,
+        max_value=Decimal("99999999.99"),
+        max_digits=10,
         decimal_places=2,
         help_text=_("Only for assistance granted."),
     )

@@ -356,6 +356,10 @@ def referral_start(
     return _refresh(referral, locked)
 
 
+# The column holds 10 digits with 2 decimals; nothing larger may reach it (issue 14).
+MAX_AMOUNT = Decimal("99999999.99")
+
+
 def _amount(outcome: str, amount) -> Decimal | None:
     if outcome != Outcome.ASSISTANCE_GRANTED:
         if amount not in (None, ""):
@@ -365,8 +369,12 @@ def _amount(outcome: str, amount) -> Decimal | None:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError):
         value = Decimal(0)
-    if value <= 0:
+    if not value.is_finite() or value <= 0:
         raise ValidationError({"amount": _("Give the amount granted, in yuan.")})
+    if value > MAX_AMOUNT:
+        raise ValidationError({"amount": _("The amount granted cannot exceed 99,999,999.99 yuan.")})
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": _("The amount granted has at most 2 decimal places.")})
     return value.quantize(Decimal("0.01"))
 
 
