@@ -238,6 +238,30 @@ def _measure_on(case: Case, day: dt.date) -> Measure | None:
     return None
 
 
+def _choice(choices, field: str, value):
+    try:
+        return choices(value)
+    except ValueError:
+        raise ValidationError({field: _("Choose one of the options offered.")}) from None
+
+
+def _not_before_the_case(case: Case, field: str, day: dt.date) -> None:
+    """A test belongs to the case's measures: it cannot predate the first decision (nor the
+    person's birth when no measure is on file yet). A 2020 result for a measure decided in
+    2026 would otherwise count as the measure's latest test and clear its overdue reminder."""
+    first = case.measures.order_by("decided_on").values_list("decided_on", flat=True).first()
+    if first is not None and day < first:
+        raise ValidationError(
+            {
+                field: _("The test date cannot be before the measure was decided (%(day)s).")
+                % {"day": first.isoformat()}
+            }
+        )
+    birth = case.person.birth_date
+    if birth is not None and day < birth:
+        raise ValidationError({field: _("The test date cannot be before the person's birth.")})
+
+
 def test_record(
     *,
     actor: Actor,
@@ -255,8 +279,12 @@ def test_record(
     township = delegation.to_township if delegation is not None else case.township
     # A delegated test is taken at the township asked (the request's own, not the case's).
     require(ctx.actor, Action.CASE_WORK, delegation or case, at=township)
-    sample, screen_result = Sample(sample), Result(screen_result)
+    sample, screen_result = (
+        _choice(Sample, "sample", sample),
+        _choice(Result, "screen_result", screen_result),
+    )
     _not_future("taken_on", taken_on)
+    _not_before_the_case(case, "taken_on", taken_on)
     if appointment is not None:
         if appointment.case_id != case.pk or not appointment.is_test:
             raise ValidationError(_("This appointment is not a test of this case."))
