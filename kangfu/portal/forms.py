@@ -81,6 +81,12 @@ class LeaveForm(forms.Form):
         help_text=_("Only the county or city, for example 某某县. Never an address."),
     )
     reason = forms.CharField(label=_("Why you are going"), max_length=300)
+    long_reason = forms.CharField(
+        label=_("Why you need so long (for a long leave)"),
+        max_length=300,
+        required=False,
+        help_text=_("Needed only when you will be away for a long time, e.g. over 90 days."),
+    )
 
     def clean(self):
         data = super().clean()

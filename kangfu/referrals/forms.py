@@ -17,7 +17,10 @@ class ProviderForm(forms.Form):
     name = forms.CharField(label=_("Organisation name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of service"), choices=ServiceKind.choices)
     offers = forms.CharField(
-        label=_("What it offers"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("What it offers"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
     )
     contact = forms.CharField(
         label=_("Contact (office phone, address)"), max_length=300, required=False
@@ -26,6 +29,7 @@ class ProviderForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("Places available"),
         min_value=0,
+        max_value=100_000,
         required=False,
         help_text=_("Leave empty if not limited."),
     )

@@ -27,6 +27,7 @@ from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.models import Case
 from kangfu.cases.services import timeline_add
+from kangfu.core.validation import clean_text
 from kangfu.core.validation import not_future as _not_future
 from kangfu.referrals import lifecycle
 from kangfu.referrals.choices import (
@@ -64,12 +65,23 @@ def _today() -> dt.date:
 # --- the directory ------------------------------------------------------------------------
 
 
+# Text limits of the directory's columns (offers is a TextField: bounded here, not there).
+PROVIDER_TEXT = {"name": 200, "offers": 2000, "contact": 300, "opening_hours": 200}
+MAX_CAPACITY = 100_000
+
+
 def _clean_provider(data: dict) -> dict:
     data = {k: v for k, v in data.items() if k in PROVIDER_FIELDS}
-    data["kind"] = ServiceKind(data["kind"]).value
-    for field in ("name", "offers", "contact", "opening_hours"):
+    try:
+        data["kind"] = ServiceKind(data.get("kind")).value
+    except ValueError:
+        raise ValidationError({"kind": _("Choose one of the options offered.")}) from None
+    for field, longest in PROVIDER_TEXT.items():
         if field in data:
-            data[field] = (data[field] or "").strip()
+            data[field] = clean_text(field, data[field], max_length=longest)
+    capacity = data.get("capacity")
+    if capacity is not None and not (0 <= capacity <= MAX_CAPACITY):
+        raise ValidationError({"capacity": _("Enter the places available, from 0 to 100,000.")})
     if not data.get("name"):
         raise ValidationError({"name": _("Give the organisation's name.")})
     return data
