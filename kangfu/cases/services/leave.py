@@ -80,6 +80,7 @@ def leave_request_record(
     measure = _in_force(case)
     _not_future("submitted_on", submitted_on)
     _not_before("submitted_on", submitted_on, measure.starts_on, _("the start of the measure"))
+    not_after("leaves_on", leaves_on, measure.ends_on, _("the last day of the measure"))
     if leaves_on < submitted_on:
         raise ValidationError(
             {"leaves_on": _("The written report comes before leaving, not after.")}
