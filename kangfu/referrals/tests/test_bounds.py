@@ -7,7 +7,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
+from django.urls import reverse
 
+from conftest import sign_in
 from kangfu.referrals import services
 from kangfu.referrals.forms import OutcomeForm
 from kangfu.referrals.models import Referral
@@ -77,3 +79,17 @@ def test_the_database_refuses_an_overflowing_amount_too(personas, people, civil_
     # SQLite: the check constraint; PostgreSQL: numeric(10, 2) overflows first.
     with pytest.raises((IntegrityError, DataError)), transaction.atomic():
         Referral.objects.filter(pk=referral.pk).update(amount=Decimal("99999999999"))
+
+
+@travel
+def test_the_pages_show_the_largest_amount_without_error(client, personas, people, civil_provider):
+    referral = accepted(personas, people, civil_provider)
+    services.referral_outcome(
+        actor=personas.civil, referral=referral, outcome="assistance_granted", amount="99999999.99"
+    )
+    sign_in(client, personas.worker_a)
+    detail = client.get(reverse("referrals:referral-detail", args=[referral.public_id]))
+    assert detail.status_code == 200
+    assert client.get(reverse("referrals:referral-list")).status_code == 200
+    case_page = reverse("cases:case-detail", kwargs={"public_id": referral.case.public_id})
+    assert client.get(case_page).status_code == 200
