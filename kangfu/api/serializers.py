@@ -83,7 +83,9 @@ class MeasureSerializer(serializers.Serializer):
     deciding_authority = serializers.CharField(max_length=100)
     decided_on = serializers.DateField()
     received_on = serializers.DateField()
-    term_months = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    term_months = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=36
+    )
     report_due_on = serializers.DateField(read_only=True)
     reported_on = serializers.DateField(read_only=True, allow_null=True)
     starts_on = serializers.DateField(read_only=True, allow_null=True)
@@ -121,6 +123,7 @@ class LeaveRequestSerializer(serializers.Serializer):
     returns_on = serializers.DateField()
     destination_county = serializers.CharField(max_length=60)
     reason = serializers.CharField(max_length=300)
+    long_reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
     state = serializers.CharField(read_only=True)
     decided_on = serializers.DateField(read_only=True, allow_null=True)
     decision_reason = serializers.CharField(read_only=True)
@@ -211,7 +214,9 @@ class AppointmentSerializer(serializers.Serializer):
 class DrugTestSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     case = serializers.UUIDField(source="case.public_id")
-    appointment = serializers.IntegerField(source="appointment_id", required=False, allow_null=True)
+    appointment = serializers.IntegerField(
+        source="appointment_id", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
     taken_on = serializers.DateField()
     sample = serializers.ChoiceField(choices=["urine", "saliva", "hair"])
     screen_result = serializers.ChoiceField(choices=["negative", "positive"])

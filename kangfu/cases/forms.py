@@ -139,6 +139,12 @@ class LeaveForm(forms.Form):
         help_text=_("The county (city, district) only, never an address."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=300)
+    long_reason = forms.CharField(
+        label=_("Reason for the length"),
+        max_length=300,
+        required=False,
+        help_text=_("Required for a leave longer than the pack allows without one."),
+    )
 
     def clean(self):
         data = super().clean()

@@ -330,6 +330,8 @@ class LeaveRequest(models.Model):
     returns_on = models.DateField(_("returns on"))
     destination_county = models.CharField(_("destination county"), max_length=60)
     reason = models.CharField(_("reason"), max_length=300)
+    # Why a leave longer than the pack's leave.max_days_without_reason needs that long.
+    long_reason = models.CharField(_("reason for the length"), max_length=300, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=LeaveState.choices, default=LeaveState.PENDING
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -42,8 +43,35 @@ def check_character(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
+def _fold_char(char: str) -> str:
+    """One character after NFKC: any Unicode decimal digit becomes its ASCII digit, format
+    characters (zero-width spaces, joiners, RTL/LTR marks) and white space disappear."""
+    if char.isspace() or unicodedata.category(char) == "Cf":
+        return ""
+    if not char.isascii():
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            return str(digit)
+    return char
+
+
 def normalize(raw: str) -> str:
-    return re.sub(r"\s+", "", raw or "").upper()
+    """The canonical form of a typed number, before validation and before the blind index.
+
+    NFKC folds full-width digits and letters (１２３Ｘ), superscripts and circled digits to
+    their plain forms; other scripts' decimal digits (Arabic-Indic, Devanagari, ...) are
+    folded to ASCII; white space and invisible format characters are dropped. Anything
+    left that is not ASCII is kept, so validation refuses it with a message.
+    """
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(_fold_char(char) for char in text).upper()
+
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def _digits(text: str) -> bool:
+    return bool(_ASCII_DIGITS.fullmatch(text))
 
 
 def parse(raw: str, *, today: dt.date) -> IdNumber:
@@ -51,7 +79,7 @@ def parse(raw: str, *, today: dt.date) -> IdNumber:
     value = normalize(raw)
     legacy = False
     if len(value) == 15:
-        if not value.isdigit():
+        if not _digits(value):
             raise ValidationError(_("A 15-digit ID number may contain digits only."), "chars")
         value = value[:6] + "19" + value[6:]
         value += check_character(value)
@@ -65,7 +93,7 @@ def parse(raw: str, *, today: dt.date) -> IdNumber:
             % {"n": len(value)},
             "length",
         )
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if not _digits(value[:17]) or not (_digits(value[17]) or value[17] == "X"):
         raise ValidationError(
             _("An ID number has digits only; the last character may be X."), "chars"
         )

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -45,7 +46,7 @@ PARTNER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # What a person's page shows beside the record itself.
 PERSON_RELATED = ("township", "caseworker")
-_ID_LIKE = re.compile(r"^\s*(\d{17}[\dxX]|\d{15})\s*$")
+_ID_LIKE = re.compile(r"^\s*([0-9]{17}[0-9xX]|[0-9]{15})\s*$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class PersonSearch:
 
 
 def is_id_query(query: str) -> bool:
-    return bool(_ID_LIKE.match(query or ""))
+    return bool(_ID_LIKE.match(idnumber.normalize(query or "")))
 
 
 def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
@@ -69,7 +70,7 @@ def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
     if is_id_query(query):
         try:
             number = idnumber.parse(query, today=timezone.localdate()).value
-        except Exception:  # noqa: BLE001 - an invalid number simply matches nobody
+        except ValidationError:  # an invalid number simply matches nobody
             return qs.none()
         return qs.filter(id_number_index=id_number_index(number))
     if not staff:

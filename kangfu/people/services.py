@@ -18,6 +18,7 @@ from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.permissions import Action, require
 from kangfu.core import crypto
+from kangfu.people import idnumber
 from kangfu.people.models import Person, PersonNameToken
 
 ID_INDEX_PURPOSE = "person.id_number"
@@ -56,7 +57,9 @@ def normalize_name(name: str) -> str:
 
 
 def id_number_index(id_number: str) -> str:
-    return crypto.blind_index(id_number, purpose=ID_INDEX_PURPOSE)
+    """The blind index of a number in its canonical form (idnumber.normalize), so a variant
+    typed with full-width or other Unicode digits finds the same person."""
+    return crypto.blind_index(idnumber.normalize(id_number), purpose=ID_INDEX_PURPOSE)
 
 
 def name_prefix_digest(prefix: str) -> str:
@@ -86,7 +89,7 @@ def _apply(person: Person, data: PersonData) -> None:
     person.former_names = data.former_names.strip()
     person.sex = data.sex
     person.birth_date = data.birth_date
-    person.id_number = data.id_number
+    person.id_number = idnumber.normalize(data.id_number)
     person.id_number_index = id_number_index(data.id_number)
     person.phone = data.phone.strip()
     person.hukou_place = data.hukou_place.strip()

@@ -112,6 +112,9 @@ class Leave(_Model):
     mode: Literal["report", "approval"]
     # A written report is required before leaving the county for this many days or more.
     written_report_from_days: PositiveInt
+    # A leave longer than this many days must say why it needs that long (issue 14: a
+    # 188-day leave pushed every test months away unnoticed).
+    max_days_without_reason: Annotated[int, Field(ge=1, le=366)] = 90
 
 
 class Deadlines(_Model):

@@ -12,11 +12,12 @@ from kangfu.referrals.forms import category_field
 class SignInForm(forms.Form):
     id_number = forms.CharField(
         label=_("Your resident ID number"),
-        max_length=18,
+        max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "characters"}),
     )
     password = forms.CharField(
         label=_("Password"),
+        max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
@@ -35,7 +36,7 @@ class CodeForm(forms.Form):
 class ActivateForm(forms.Form):
     id_number = forms.CharField(
         label=_("Your resident ID number"),
-        max_length=18,
+        max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "characters"}),
     )
     code = forms.CharField(
@@ -46,10 +47,12 @@ class ActivateForm(forms.Form):
     password = forms.CharField(
         label=_("Choose a password"),
         help_text=_("At least 10 characters. Not only numbers."),
+        max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label=_("Type the password again"),
+        max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -63,11 +66,13 @@ class ActivateForm(forms.Form):
 class PasswordChangeForm(forms.Form):
     old = forms.CharField(
         label=_("Current password"),
+        max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     new = forms.CharField(
         label=_("New password"),
         help_text=_("At least 10 characters. Not only numbers."),
+        max_length=128,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -81,6 +86,12 @@ class LeaveForm(forms.Form):
         help_text=_("Only the county or city, for example 某某县. Never an address."),
     )
     reason = forms.CharField(label=_("Why you are going"), max_length=300)
+    long_reason = forms.CharField(
+        label=_("Why you need so long (for a long leave)"),
+        max_length=300,
+        required=False,
+        help_text=_("Needed only when you will be away for a long time, e.g. over 90 days."),
+    )
 
     def clean(self):
         data = super().clean()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +17,10 @@ class ProviderForm(forms.Form):
     name = forms.CharField(label=_("Organisation name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind of service"), choices=ServiceKind.choices)
     offers = forms.CharField(
-        label=_("What it offers"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("What it offers"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
     )
     contact = forms.CharField(
         label=_("Contact (office phone, address)"), max_length=300, required=False
@@ -24,6 +29,7 @@ class ProviderForm(forms.Form):
     capacity = forms.IntegerField(
         label=_("Places available"),
         min_value=0,
+        max_value=100_000,
         required=False,
         help_text=_("Leave empty if not limited."),
     )
@@ -113,6 +119,8 @@ class OutcomeForm(forms.Form):
         label=_("Amount granted (yuan)"),
         required=False,
         min_value=0,
+        max_value=Decimal("99999999.99"),
+        max_digits=10,
         decimal_places=2,
         help_text=_("Only for assistance granted."),
     )

@@ -8,6 +8,7 @@ reports app can count referrals per kind, state and outcome without reading any 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -195,6 +196,11 @@ class Referral(models.Model):
             models.CheckConstraint(
                 name="referral_amount_only_for_assistance",
                 condition=Q(amount__isnull=True) | Q(outcome="assistance_granted", amount__gt=0),
+            ),
+            # SQLite would store an overflowing amount and then fail every page reading it.
+            models.CheckConstraint(
+                name="referral_amount_fits_column",
+                condition=Q(amount__isnull=True) | Q(amount__lte=Decimal("99999999.99")),
             ),
             models.CheckConstraint(
                 name="referral_decline_has_reason",

@@ -27,6 +27,7 @@ from kangfu.cases.audit import case_work_audit
 from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.models import Case
 from kangfu.cases.services import timeline_add
+from kangfu.core.validation import clean_text
 from kangfu.core.validation import not_future as _not_future
 from kangfu.referrals import lifecycle
 from kangfu.referrals.choices import (
@@ -64,12 +65,23 @@ def _today() -> dt.date:
 # --- the directory ------------------------------------------------------------------------
 
 
+# Text limits of the directory's columns (offers is a TextField: bounded here, not there).
+PROVIDER_TEXT = {"name": 200, "offers": 2000, "contact": 300, "opening_hours": 200}
+MAX_CAPACITY = 100_000
+
+
 def _clean_provider(data: dict) -> dict:
     data = {k: v for k, v in data.items() if k in PROVIDER_FIELDS}
-    data["kind"] = ServiceKind(data["kind"]).value
-    for field in ("name", "offers", "contact", "opening_hours"):
+    try:
+        data["kind"] = ServiceKind(data.get("kind")).value
+    except ValueError:
+        raise ValidationError({"kind": _("Choose one of the options offered.")}) from None
+    for field, longest in PROVIDER_TEXT.items():
         if field in data:
-            data[field] = (data[field] or "").strip()
+            data[field] = clean_text(field, data[field], max_length=longest)
+    capacity = data.get("capacity")
+    if capacity is not None and not (0 <= capacity <= MAX_CAPACITY):
+        raise ValidationError({"capacity": _("Enter the places available, from 0 to 100,000.")})
     if not data.get("name"):
         raise ValidationError({"name": _("Give the organisation's name.")})
     return data
@@ -356,6 +368,10 @@ def referral_start(
     return _refresh(referral, locked)
 
 
+# The column holds 10 digits with 2 decimals; nothing larger may reach it (issue 14).
+MAX_AMOUNT = Decimal("99999999.99")
+
+
 def _amount(outcome: str, amount) -> Decimal | None:
     if outcome != Outcome.ASSISTANCE_GRANTED:
         if amount not in (None, ""):
@@ -365,8 +381,12 @@ def _amount(outcome: str, amount) -> Decimal | None:
         value = Decimal(str(amount))
     except (InvalidOperation, ValueError):
         value = Decimal(0)
-    if value <= 0:
+    if not value.is_finite() or value <= 0:
         raise ValidationError({"amount": _("Give the amount granted, in yuan.")})
+    if value > MAX_AMOUNT:
+        raise ValidationError({"amount": _("The amount granted cannot exceed 99,999,999.99 yuan.")})
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": _("The amount granted has at most 2 decimal places.")})
     return value.quantize(Decimal("0.01"))
 
 

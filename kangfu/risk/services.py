@@ -40,6 +40,7 @@ from kangfu.cases.models import Case, Measure
 from kangfu.cases.services import case_category_record
 from kangfu.core.events import publish
 from kangfu.core.text import site_text
+from kangfu.core.validation import clean_text
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.policy import engine
@@ -195,8 +196,9 @@ def _require_assessor(ctx: AccessContext, assessment: Assessment) -> None:
         raise ValidationError(_("This assessment can no longer be changed."), code="status")
 
 
-def _clean_text(value: Any) -> str:
-    return str(value or "").strip()[:_MAX_TEXT]
+def _clean_text(value: Any, field: str, max_length: int = _MAX_TEXT) -> str:
+    """Invisible controls stripped; NUL or over-long text refused, naming the field."""
+    return clean_text(field, str(value or ""), max_length=max_length)
 
 
 def assessment_update(
@@ -233,7 +235,8 @@ def assessment_update(
         stored = dict(assessment.evidence)
         for code in record.CRITERION_FACTS:
             given = evidence.get(code) or {}
-            note, document = _clean_text(given.get("note")), _clean_text(given.get("document"))
+            note = _clean_text(given.get("note"), "evidence")
+            document = _clean_text(given.get("document"), "evidence", 200)
             item = dict(stored.get(code) or {"source": EvidenceSource.ASSESSOR.value})
             item["note"], item["document"] = note, document[:200]
             if item.get("source") == EvidenceSource.RECORD or note or document:
@@ -396,7 +399,7 @@ def assessment_approve(*, actor: Actor, assessment: Assessment, comment: str = "
         category = engine.Category(assessment.category)
         assessment.status = AssessmentStatus.APPROVED
         assessment.approver = ctx.actor
-        assessment.approval_comment = _clean_text(comment)
+        assessment.approval_comment = _clean_text(comment, "comment")
         assessment.approved_at = timezone.now()
         assessment.next_review_on = engine.next_review_on(pack, category, today)
         assessment.save()
@@ -436,7 +439,7 @@ def assessment_return(*, actor: Actor, assessment: Assessment, comment: str) -> 
     """Send a submitted assessment back to its assessor with the reason."""
     ctx = _ctx(actor)
     _require_approver(ctx, assessment)
-    comment = _clean_text(comment)
+    comment = _clean_text(comment, "comment")
     if not comment:
         raise ValidationError({"comment": _("Say why the assessment is returned.")})
     with transaction.atomic():
@@ -504,7 +507,7 @@ def notice_handover(
         notice.handed_over_on = handed_over_on
         notice.handed_over_by = ctx.actor
         notice.delivery = _delivery(delivery)
-        notice.delivery_note = _clean_text(note)[:300]
+        notice.delivery_note = _clean_text(note, "note", 300)
         notice.save()
         _audit(ctx, person, AuditAction.UPDATE, ("risk_notice.handover",))
     return notice
@@ -523,7 +526,7 @@ def review_request_create(
     risk = _current(person)
     if risk is None or risk.last_assessment_id is None:
         raise ValidationError(_("This person has no approved category to review yet."))
-    reason = _clean_text(reason)
+    reason = _clean_text(reason, "reason")
     if not reason:
         raise ValidationError({"reason": _("Write down the person's reasons.")})
     requested_on = requested_on or _today()
@@ -578,7 +581,7 @@ def review_request_answer(
         outcome = ReviewOutcome(outcome).value
     except ValueError:
         raise ValidationError({"outcome": _("Choose the outcome.")}) from None
-    answer = _clean_text(answer)
+    answer = _clean_text(answer, "answer")
     if not answer:
         raise ValidationError({"answer": _("Write the answer and its reasons.")})
     answered_on = answered_on or _today()

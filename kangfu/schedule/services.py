@@ -29,8 +29,8 @@ from kangfu.cases.choices import ExternalKind, FindingKind, LeaveState, MeasureS
 from kangfu.cases.models import Case, Measure
 from kangfu.core.dates import period_end
 from kangfu.core.text import site_text
+from kangfu.core.validation import clean_text
 from kangfu.core.validation import not_future as _not_future
-from kangfu.core.validation import text_within
 from kangfu.people.models import Person
 from kangfu.policy import engine
 from kangfu.schedule import planning, reminders
@@ -239,6 +239,30 @@ def _measure_on(case: Case, day: dt.date) -> Measure | None:
     return None
 
 
+def _choice(choices, field: str, value):
+    try:
+        return choices(value)
+    except ValueError:
+        raise ValidationError({field: _("Choose one of the options offered.")}) from None
+
+
+def _not_before_the_case(case: Case, field: str, day: dt.date) -> None:
+    """A test belongs to the case's measures: it cannot predate the first decision (nor the
+    person's birth when no measure is on file yet). A 2020 result for a measure decided in
+    2026 would otherwise count as the measure's latest test and clear its overdue reminder."""
+    first = case.measures.order_by("decided_on").values_list("decided_on", flat=True).first()
+    if first is not None and day < first:
+        raise ValidationError(
+            {
+                field: _("The test date cannot be before the measure was decided (%(day)s).")
+                % {"day": first.isoformat()}
+            }
+        )
+    birth = case.person.birth_date
+    if birth is not None and day < birth:
+        raise ValidationError({field: _("The test date cannot be before the person's birth.")})
+
+
 def test_record(
     *,
     actor: Actor,
@@ -256,8 +280,12 @@ def test_record(
     township = delegation.to_township if delegation is not None else case.township
     # A delegated test is taken at the township asked (the request's own, not the case's).
     require(ctx.actor, Action.CASE_WORK, delegation or case, at=township)
-    sample, screen_result = Sample(sample), Result(screen_result)
+    sample, screen_result = (
+        _choice(Sample, "sample", sample),
+        _choice(Result, "screen_result", screen_result),
+    )
     _not_future("taken_on", taken_on)
+    _not_before_the_case(case, "taken_on", taken_on)
     if appointment is not None:
         if appointment.case_id != case.pk or not appointment.is_test:
             raise ValidationError(_("This appointment is not a test of this case."))
@@ -507,7 +535,7 @@ def appointment_outcome(
         outcome = AppointmentState(outcome)
     except ValueError:
         raise ValidationError({"outcome": _("Choose an outcome.")}) from None
-    note = text_within("note", note, limit=300)
+    note = clean_text("note", note, max_length=300)
     _not_future("on", on)
     if outcome == AppointmentState.PLANNED:
         raise ValidationError({"outcome": _("Choose an outcome.")})
@@ -567,8 +595,8 @@ def violation_withdraw(
     ctx = _ctx(actor)
     case = violation.case
     require(ctx.actor, Action.CASE_WORK, case)
-    reason = text_within(
-        "reason", reason, limit=300, required=True, message=_("Say why it is withdrawn.")
+    reason = clean_text(
+        "reason", reason, max_length=300, required=True, message=_("Say why it is withdrawn.")
     )
     withdrawn_on = withdrawn_on or _today()
     _not_future("withdrawn_on", withdrawn_on)

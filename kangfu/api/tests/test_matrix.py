@@ -120,7 +120,8 @@ def api_routes() -> set[tuple[str, str]]:
                 if name in PUBLIC:
                     continue
                 actions = getattr(p.callback, "actions", None) or {"get": "get"}
-                for method in actions:
+                # DRF adds "head" to a viewset's actions once it has answered a GET.
+                for method in set(actions) - {"head"}:
                     found.add((name, method.upper()))
 
     walk(get_resolver().url_patterns, None)

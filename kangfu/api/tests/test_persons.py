@@ -128,3 +128,12 @@ def test_the_person_list_runs_a_constant_number_of_queries(
 
 def test_another_townships_worker_gets_404(personas, people):
     assert bearer(new_token(personas.worker_b)).get(detail(people.in_a)).status_code == 404
+
+
+def test_it_answers_409_for_a_full_width_copy_of_a_registered_number(personas, tree):
+    client = bearer(new_token(personas.worker_a))
+    assert client.post(LIST, NEW, format="json").status_code == 201
+    full_width = NEW["id_number"].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    response = client.post(LIST, {**NEW, "id_number": full_width}, format="json")
+    assert response.status_code == 409
+    assert Person.objects.count() == 1

@@ -55,15 +55,15 @@ from kangfu.cases.services._base import (
     _today,
 )
 from kangfu.core.events import publish
+from kangfu.core.validation import clean_text
 from kangfu.core.validation import not_future as _not_future
-from kangfu.core.validation import text_within
 from kangfu.policy import engine
 
 TEXT_LIMIT = 2000
 
 
 def _clean(text: str, field: str, *, required: bool, message: str = "") -> str:
-    return text_within(field, text, limit=TEXT_LIMIT, required=required, message=message)
+    return clean_text(field, text, max_length=TEXT_LIMIT, required=required, message=message)
 
 
 def _locked(finding: Finding) -> Finding:

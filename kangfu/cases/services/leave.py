@@ -35,8 +35,8 @@ from kangfu.cases.services._base import (
 )
 from kangfu.cases.services.findings import breach_check
 from kangfu.core.events import publish
+from kangfu.core.validation import clean_text, not_after
 from kangfu.core.validation import not_future as _not_future
-from kangfu.core.validation import text_within
 
 # --- leave and absences -----------------------------------------------------------------
 
@@ -60,11 +60,15 @@ def leave_request_record(
     returns_on: dt.date,
     destination_county: str,
     reason: str,
+    long_reason: str = "",
 ) -> LeaveRequest:
     """Record the person's written report before leaving the county (art. 19).
 
     Case staff record a report handed in on paper; the person may also submit their own
     through the portal (``actor`` is then their ``PersonActor``: only for their own case).
+    The leave lies within the measure (it returns by the measure's last day), does not
+    overlap another pending or approved leave, and one longer than the pack's
+    ``leave.max_days_without_reason`` says why in ``long_reason``.
     """
     ctx = _ctx(actor)
     by_person = is_person_actor(ctx.actor)
@@ -76,17 +80,53 @@ def leave_request_record(
     measure = _in_force(case)
     _not_future("submitted_on", submitted_on)
     _not_before("submitted_on", submitted_on, measure.starts_on, _("the start of the measure"))
+    not_after("leaves_on", leaves_on, measure.ends_on, _("the last day of the measure"))
     if leaves_on < submitted_on:
         raise ValidationError(
             {"leaves_on": _("The written report comes before leaving, not after.")}
         )
     _not_before("returns_on", returns_on, leaves_on, _("the day of leaving"))
-    destination = destination_county.strip()
+    not_after("returns_on", returns_on, measure.ends_on, _("the last day of the measure"))
+    not_after("returns_on", returns_on, leaves_on + dt.timedelta(days=366), _("a year away"))
+    destination = clean_text("destination_county", destination_county, max_length=60)
+    reason = clean_text("reason", reason, max_length=300, required=True)
+    long_reason = clean_text("long_reason", long_reason, max_length=300)
+    longest = pack_of(case).leave.max_days_without_reason
+    if (returns_on - leaves_on).days + 1 > longest and not long_reason:
+        raise ValidationError(
+            {
+                "long_reason": _("A leave of more than %(n)s days needs a reason for its length.")
+                % {"n": longest}
+            }
+        )
+    if not destination:
+        raise ValidationError({"destination_county": _("This field is required.")})
     if any(ch.isdigit() for ch in destination) or any(m in destination for m in _ADDRESS_MARKS):
         raise ValidationError(
             {"destination_county": _("Give only the county (e.g. 某某县), never an address.")}
         )
     with transaction.atomic():
+        # Re-checked under a lock on the measure: two reports at once cannot both pass.
+        measure = Measure.objects.select_for_update().get(pk=measure.pk)
+        # Leave L1..L2 covers the days L1+1 … L2, so one may return the day the next leaves.
+        overlapping = (
+            measure.leave_requests.exclude(state=LeaveState.REFUSED)
+            .filter(leaves_on__lt=returns_on, returns_on__gt=leaves_on)
+            .order_by("leaves_on")
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError(
+                {
+                    "leaves_on": _(
+                        "This overlaps the leave from %(from)s to %(to)s already reported."
+                    )
+                    % {
+                        "from": overlapping.leaves_on.isoformat(),
+                        "to": overlapping.returns_on.isoformat(),
+                    }
+                }
+            )
         leave = LeaveRequest.objects.create(
             case=case,
             measure=measure,
@@ -94,7 +134,8 @@ def leave_request_record(
             leaves_on=leaves_on,
             returns_on=returns_on,
             destination_county=destination,
-            reason=reason.strip(),
+            reason=reason,
+            long_reason=long_reason,
             created_by=None if by_person else ctx.actor,
         )
         _event(
@@ -164,7 +205,7 @@ def absence_record(
         raise ValidationError(
             {"last_day": _("Back the same day: no written report was needed, nothing to record.")}
         )
-    note = text_within("note", note, limit=300)
+    note = clean_text("note", note, max_length=300)
     with transaction.atomic():
         # Re-checked under a lock on the measure: two entries at once cannot both pass.
         measure = Measure.objects.select_for_update().get(pk=measure.pk)
@@ -232,8 +273,8 @@ def absence_withdraw(
     ctx = _ctx(actor)
     case = absence.case
     require(ctx.actor, Action.CASE_WORK, case)
-    reason = text_within(
-        "reason", reason, limit=300, required=True, message=_("Say why it is withdrawn.")
+    reason = clean_text(
+        "reason", reason, max_length=300, required=True, message=_("Say why it is withdrawn.")
     )
     withdrawn_on = withdrawn_on or _today()
     _not_future("withdrawn_on", withdrawn_on)

@@ -79,6 +79,7 @@ def measure_record_decision(
     pack = pack_of(case)
     _not_future("decided_on", decided_on)
     _not_future("received_on", received_on)
+    _not_before("decided_on", decided_on, case.person.birth_date, _("the person's birth"))
     _not_before("received_on", received_on, decided_on, _("the decision date"))
     if kind == MeasureKind.COMMUNITY_RECOVERY and term_months is None:
         raise ValidationError(

@@ -120,8 +120,9 @@ def test_a_form_error_names_its_field_and_an_htmx_post_gets_the_partial(client, 
     url = reverse("cases:leave-create", kwargs={"public_id": case.public_id})
     data = {
         "submitted_on": "2024-04-10",
-        "leaves_on": "2024-04-12",
-        "returns_on": "2024-04-15",
+        # After the setup's leave (12–20 April): overlapping leave reports are refused.
+        "leaves_on": "2024-04-21",
+        "returns_on": "2024-04-24",
         "destination_county": "中华路12号",
         "reason": "探亲",
     }

@@ -79,3 +79,32 @@ def test_it_names_the_problem_in_chinese():
     with translation.override("zh-hans"), pytest.raises(ValidationError) as info:
         idnumber.parse("110105194912310021", today=TODAY)
     assert "身份证号" in info.value.messages[0]
+
+
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda n: n.translate(FULL_WIDTH),
+        lambda n: n.translate(ARABIC_INDIC),
+        lambda n: n.translate(SUPERSCRIPT),
+        lambda n: n[:6] + "\u200b" + n[6:] + "\u200f",  # zero-width space, RTL mark
+        lambda n: "\u3000" + n[:6] + "\u3000" + n[6:],  # ideographic spaces
+    ],
+    ids=["full-width", "arabic-indic", "superscript", "zero-width-and-rtl", "ideographic-space"],
+)
+def test_it_folds_unicode_variants_of_a_number_to_ascii(variant):
+    number = "11010519491231002X"
+    assert idnumber.normalize(variant(number)) == number
+    assert idnumber.parse(variant(number), today=TODAY).value == number
+
+
+@pytest.mark.parametrize(
+    "raw", ["1101051949123100２Y", "11010519491231002\U0001f600", "1" * 10_000]
+)
+def test_it_refuses_characters_that_are_not_digits_with_a_message(raw):
+    assert codes(raw) in {"chars", "length"}

@@ -291,3 +291,18 @@ def test_password_must_be_strong(client, frozen, personas, people):
     assert response.status_code == 200
     assert not PortalAccount.objects.get(person=people.in_a).is_active
     assert activate(client, people.in_a, code, password=PORTAL_PASSWORD).status_code == 302
+
+
+def test_a_leave_returning_in_9999_is_refused_with_a_message_on_the_field(portal_client, record):
+    response = portal_client.post(
+        url("portal:leave-new"),
+        {
+            "leaves_on": "2026-12-01",
+            "returns_on": "9999-12-31",
+            "destination_county": "遵义市红花岗区",
+            "reason": "探望母亲",
+        },
+    )
+    assert response.status_code == 200
+    assert "不能晚于" in response.content.decode()
+    assert not LeaveRequest.objects.exists()
