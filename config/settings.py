@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kangfu.reports",
     "kangfu.portal",
     "kangfu.api",
+    "kangfu.inbox",
     "kangfu.web",
     "kangfu.demo",
 ]
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kangfu.access.context_processors.jurisdiction",
+                "kangfu.inbox.context_processors.inbox",
             ],
         },
     }

@@ -24,6 +24,7 @@ urlpatterns = [
     path("cases/", include("kangfu.cases.urls")),
     path("risk/", include("kangfu.risk.urls")),
     path("schedule/", include("kangfu.schedule.urls")),
+    path("inbox/", include("kangfu.inbox.urls")),
     # The caseworker's morning page, at the address people will type.
     path("today/", RedirectView.as_view(pattern_name="schedule:today"), name="today"),
     path("", include("kangfu.web.urls")),
