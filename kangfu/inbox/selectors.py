@@ -139,7 +139,7 @@ def inbox_for(*, user, on: dt.date | None = None) -> list[Group]:
                 # Decided before the person leaves, or the report decides nothing.
                 leave.leaves_on,
                 leave.case.township.name,
-                reverse("cases:case-detail", args=[leave.case.public_id]) + f"#leave-{leave.pk}",
+                reverse("cases:case-detail", args=[leave.case.public_id]) + "#leave",
             )
             for leave in rows
         ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from kangfu.access.permissions import Action, may
 from kangfu.access.scoping import scoped_get
 from kangfu.cases.models import Case
+from kangfu.risk.models import PersonRisk
 from kangfu.schedule.choices import TEST_KINDS, AppointmentState, ReminderKind
 from kangfu.schedule.models import (
     Appointment,
@@ -195,4 +196,20 @@ def booked_between(case, first: dt.date, last: dt.date) -> list[Appointment]:
         Appointment.objects.filter(
             case=case, state=AppointmentState.PLANNED, on__gte=first, on__lte=last
         ).order_by("on", "id")
+    )
+
+
+def caseload_columns(qs: QuerySet[Case], on: dt.date) -> QuerySet[Case]:
+    """The caseload's columns held here and in risk, as subqueries of the one list query
+    (cases.selectors.CASELOAD_COLUMNS): the category, the next planned appointment from
+    ``on`` and the day of the oldest planned one already past."""
+    planned = Appointment.objects.filter(case=OuterRef("pk"), state=AppointmentState.PLANNED)
+    upcoming = planned.filter(on__gte=on).order_by("on", "id")
+    return qs.annotate(
+        category=Subquery(
+            PersonRisk.objects.filter(person=OuterRef("person_id")).values("category")[:1]
+        ),
+        next_due_on=Subquery(upcoming.values("on")[:1]),
+        next_due_kind=Subquery(upcoming.values("kind")[:1]),
+        overdue_since=Subquery(planned.filter(on__lt=on).order_by("on", "id").values("on")[:1]),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases.events import CaseSealed, FindingConfirmed, LeaveApproved, MeasureChanged
-from kangfu.cases.selectors import BOOKED_BETWEEN, TEST_FACTS
+from kangfu.cases.selectors import BOOKED_BETWEEN, CASELOAD_COLUMNS, TEST_FACTS
 from kangfu.cases.templatetags.cases import REFERRAL_EVENT_PARAMS
 from kangfu.core import events
 from kangfu.people.models import PARTNER_PERSONS, SEALED_PERSONS
@@ -52,6 +52,7 @@ SLOTS = (
     (SEALED_PERSONS, case_selectors.sealed_persons),
     (TEST_FACTS, schedule_selectors.test_facts),
     (BOOKED_BETWEEN, schedule_selectors.booked_between),
+    (CASELOAD_COLUMNS, schedule_selectors.caseload_columns),
     (REFERRAL_EVENT_PARAMS, referral_event_params),
 )
 
