@@ -144,14 +144,15 @@ def inbox_for(*, user, on: dt.date | None = None) -> list[Group]:
             for leave in rows
         ]
     if qs["transfer"] is not None:
-        rows = qs["transfer"].select_related("to_township").order_by("proposed_on", "id")
+        # The township asking (the receiving one is the user's own).
+        rows = qs["transfer"].select_related("from_township").order_by("proposed_on", "id")
         found["transfer"] = [
             Item(
                 "transfer",
                 str(t.public_id),
                 t.proposed_on,
                 None,
-                t.to_township.name,
+                t.from_township.name,
                 reverse("cases:transfer-detail", args=[t.public_id]),
             )
             for t in rows
@@ -183,14 +184,14 @@ def inbox_for(*, user, on: dt.date | None = None) -> list[Group]:
             for e in rows
         ]
     if qs["delegated_test"] is not None:
-        rows = qs["delegated_test"].select_related("to_township").order_by("requested_on", "id")
+        rows = qs["delegated_test"].select_related("from_township").order_by("requested_on", "id")
         found["delegated_test"] = [
             Item(
                 "delegated_test",
                 str(r.public_id),
                 r.requested_on,
                 r.due_by,
-                r.to_township.name,
+                r.from_township.name,
                 reverse("schedule:delegation-detail", args=[r.public_id]),
             )
             for r in rows
