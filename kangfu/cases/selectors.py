@@ -22,9 +22,7 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from kangfu.access.models import User
-from kangfu.access.permissions import Action, roles_for
-from kangfu.access.scoping import scope_filter, scoped_get
+from kangfu.access.scoping import scoped_get
 from kangfu.cases.choices import H1_FINDINGS, LIVE_STATES, FindingState, LeaveState, TransferState
 from kangfu.cases.models import (
     Case,
@@ -254,18 +252,6 @@ def caseload(
         )
         return qs.order_by(order, "-id")
     return qs.order_by("-opened_on", "-id")
-
-
-def caseworkers_for(*, user) -> list:
-    """The caseworkers holding a caseload under the user's grants (the caseload's filter)."""
-    condition = scope_filter(user, "grants__jurisdiction__path", Action.CASE_VIEW)
-    if condition is None:
-        return []
-    return list(
-        User.objects.filter(condition, grants__role__in=roles_for(Action.CASELOAD_HOLD))
-        .distinct()
-        .order_by("username")
-    )
 
 
 def timeline(case: Case) -> QuerySet[CaseEvent]:

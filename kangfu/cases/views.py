@@ -34,6 +34,7 @@ from kangfu.cases.audit import case_read_audit, caseload_search_audit
 from kangfu.cases.choices import LeaveState, MeasureState, TransferState
 from kangfu.cases.models import Case
 from kangfu.cases.services.findings import may_decide
+from kangfu.people import selectors as people_selectors
 from kangfu.people.selectors import person_get, townships_for
 
 PAGE_SIZE = 25
@@ -76,7 +77,7 @@ def caseload(request):
     form = forms.CaseloadForm(
         request.GET or None,
         townships=townships,
-        caseworkers=selectors.caseworkers_for(user=user),
+        caseworkers=people_selectors.caseworkers_for(user=user),
         sorts=selectors.CASELOAD_SORTS,
     )
     query = selectors.CaseloadQuery(mine=default_mine == "1")

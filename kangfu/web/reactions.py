@@ -17,7 +17,7 @@ from kangfu.cases.selectors import BOOKED_BETWEEN, CASELOAD_COLUMNS, TEST_FACTS
 from kangfu.cases.templatetags.cases import REFERRAL_EVENT_PARAMS
 from kangfu.core import events
 from kangfu.people.models import PARTNER_PERSONS, SEALED_PERSONS
-from kangfu.people.selectors import PARTNER_FIELDS_OF
+from kangfu.people.selectors import PARTNER_FIELDS_OF, PERSON_COLUMN_CHOICES, PERSON_COLUMNS
 from kangfu.portal import reactions as portal
 from kangfu.referrals import selectors as referrals
 from kangfu.referrals.choices import referral_event_params
@@ -53,6 +53,8 @@ SLOTS = (
     (TEST_FACTS, schedule_selectors.test_facts),
     (BOOKED_BETWEEN, schedule_selectors.booked_between),
     (CASELOAD_COLUMNS, schedule_selectors.caseload_columns),
+    (PERSON_COLUMNS, schedule_selectors.person_columns),
+    (PERSON_COLUMN_CHOICES, schedule_selectors.person_column_choices),
     (REFERRAL_EVENT_PARAMS, referral_event_params),
 )
 
