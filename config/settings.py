@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kangfu.ledger",
     "kangfu.portal",
     "kangfu.api",
+    "kangfu.inbox",
     "kangfu.web",
     "kangfu.demo",
 ]
@@ -115,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kangfu.access.context_processors.jurisdiction",
+                "kangfu.inbox.context_processors.inbox",
             ],
         },
     }

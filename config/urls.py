@@ -26,6 +26,7 @@ urlpatterns = [
     path("schedule/", include("kangfu.schedule.urls")),
     path("imports/", include("kangfu.ledger.urls")),
     path("exports/", include("kangfu.ledger.export_urls")),
+    path("inbox/", include("kangfu.inbox.urls")),
     # The caseworker's morning page, at the address people will type.
     path("today/", RedirectView.as_view(pattern_name="schedule:today"), name="today"),
     path("", include("kangfu.web.urls")),

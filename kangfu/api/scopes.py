@@ -12,6 +12,7 @@ GROUPS = {
     "assessments": _("Risk assessments"),
     "schedule": _("Appointments, drug tests and reminders"),
     "audit": _("Audit events"),
+    "inbox": _("Inbox: what waits on my decision"),
 }
 ACCESS = ("read", "write")
 

@@ -233,3 +233,12 @@ class ReminderSerializer(serializers.Serializer):
     kind = serializers.CharField(read_only=True)
     due_on = serializers.DateField(read_only=True)
     urgency = serializers.IntegerField(read_only=True)
+
+
+class InboxItemSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    ref = serializers.CharField(help_text="the record's public id (an audit event: its seq)")
+    since = serializers.DateField()
+    due = serializers.DateField(allow_null=True)
+    township = serializers.CharField()
+    url = serializers.CharField(help_text="the page that acts on it")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 
+from django.core import signing
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
@@ -20,6 +22,7 @@ from rest_framework.decorators import (
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 
 from kangfu.access import purpose as access_purpose
 from kangfu.access import selectors as access_selectors
@@ -31,7 +34,7 @@ from kangfu.access.permissions import Action, grants_of, may, require
 from kangfu.api.conditional import etag_of, lock_row, require_match
 from kangfu.api.exceptions import Conflict
 from kangfu.api.idempotency import idempotent
-from kangfu.api.pagination import SeqCursorPagination
+from kangfu.api.pagination import SeqCursorPagination, StableCursorPagination
 from kangfu.api.serializers import (
     AgreementSerializer,
     AppointmentSerializer,
@@ -41,6 +44,7 @@ from kangfu.api.serializers import (
     CaseSerializer,
     CommentSerializer,
     DrugTestSerializer,
+    InboxItemSerializer,
     JurisdictionSerializer,
     LeaveDecisionSerializer,
     LeaveRequestSerializer,
@@ -55,6 +59,7 @@ from kangfu.cases import services as cases_services
 from kangfu.cases.audit import case_read_audit, caseload_search_audit
 from kangfu.cases.choices import CaseState
 from kangfu.cases.models import LeaveRequest
+from kangfu.inbox import selectors as inbox_selectors
 from kangfu.people import audit as people_audit
 from kangfu.people import selectors as people_selectors
 from kangfu.people import services as people_services
@@ -723,3 +728,66 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- the inbox -------------------------------------------------------------------------------
+
+
+class InboxCursorPagination(StableCursorPagination):
+    """The inbox is a short list gathered from several tables (not one queryset), so its
+    cursor is the position in the list, signed into the same opaque form as other cursors."""
+
+    def paginate_list(self, items: list, request) -> list:
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        encoded = request.query_params.get(self.cursor_query_param)
+        start = 0
+        if encoded:
+            try:
+                start = int(signing.loads(encoded, salt="inbox-cursor"))
+            except (signing.BadSignature, ValueError, TypeError) as exc:
+                raise NotFound(_("Invalid cursor")) from exc
+        self._next = start + self.page_size if start + self.page_size < len(items) else None
+        self._previous = max(start - self.page_size, 0) if start > 0 else None
+        return items[start : start + self.page_size]
+
+    def _link(self, position):
+        if position is None:
+            return None
+        token = signing.dumps(position, salt="inbox-cursor")
+        return replace_query_param(
+            self.request.build_absolute_uri(), self.cursor_query_param, token
+        )
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "next": self._link(self._next),
+                "previous": self._link(self._previous),
+                "results": data,
+            }
+        )
+
+
+class InboxViewSet(viewsets.GenericViewSet):
+    """What waits on the caller's decision (the /inbox/ page): assessments to approve, leave
+    reports, transfers and delegated tests addressed to their township, proposed findings
+    ready for decision, emergency accesses to review; grouped by kind, oldest first. No
+    person data: the URL of each item opens the record, audited there."""
+
+    scope_group = "inbox"
+    serializer_class = InboxItemSerializer
+    pagination_class = InboxCursorPagination
+
+    def list(self, request, *args, **kwargs):
+        groups = inbox_selectors.inbox_for(user=request.user)
+        items = [asdict(item) for group in groups for item in group.items]
+        page = self.paginator.paginate_list(items, request)
+        audit_record(
+            ctx=AccessContext.from_request(request),
+            action=AuditAction.SEARCH,
+            fields=(),
+            outside_caseload=False,
+            detail=f"query=inbox hits={len(page)}",
+        )
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

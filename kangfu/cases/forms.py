@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from kangfu.access.choices import Level, Role
 from kangfu.access.models import Jurisdiction, User
+from kangfu.cases.choices import (
+    LIVE_STATES as LIVE_MEASURE_STATES,
+)
 from kangfu.cases.choices import TERMINATING_KINDS, ExternalKind, MeasureKind, TransferReason
 
 
@@ -267,3 +270,56 @@ class TransferDecideForm(DecideForm):
 
 class LegalHoldForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class CaseloadForm(forms.Form):
+    """The caseload's filters and sort. Choices come from lists the view already loaded."""
+
+    mine = forms.TypedChoiceField(
+        label=_("Whose cases"),
+        choices=[("1", _("My cases")), ("0", _("All cases I can see"))],
+        required=False,
+    )
+    measure = forms.ChoiceField(
+        label=_("Measure"), choices=[("", _("All")), *MeasureKind.choices], required=False
+    )
+    measure_state = forms.ChoiceField(
+        label=_("State"),
+        choices=[("", _("All")), *((s.value, s.label) for s in LIVE_MEASURE_STATES)],
+        required=False,
+    )
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[
+            ("", _("All")),
+            ("high", _("High risk")),
+            ("medium", _("Medium risk")),
+            ("low", _("Low risk")),
+        ],
+        required=False,
+    )
+    caseworker = forms.TypedChoiceField(
+        label=_("Caseworker"), coerce=int, empty_value=None, required=False
+    )
+    township = forms.TypedChoiceField(
+        label=_("Township"), coerce=int, empty_value=None, required=False
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, townships: list, caseworkers: list, sorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].choices = [
+            ("", _("All")),
+            *((u.pk, u.display_name or u.username) for u in caseworkers),
+        ]
+        self.fields["township"].choices = [
+            ("", _("All townships")),
+            *((t.pk, t.name) for t in townships),
+        ]
+        # Chosen by the column headings (links), so the values need no label.
+        self.fields["sort"].choices = [("", "")] + [
+            (f"{sign}{key}", key) for key in sorts for sign in ("", "-")
+        ]
+        if len(townships) < 2:
+            del self.fields["township"]

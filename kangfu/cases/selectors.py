@@ -6,7 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -31,6 +43,46 @@ from kangfu.policy.schema import Pack
 TEST_FACTS: Slot = Slot("cases.test_facts", default=lambda measure: [])
 # The tests and visits actually booked from ``first`` to ``last`` (what the plan says now):
 BOOKED_BETWEEN: Slot = Slot("cases.booked_between", default=lambda case, first, last: ())
+# The caseload's columns held above cases, annotated in SQL so they filter and sort:
+# ``category`` (risk), ``next_due_on`` and ``next_due_kind`` (the next planned appointment),
+# ``overdue_since`` (the oldest planned one past its day). Filled by the schedule app.
+CASELOAD_COLUMNS: Slot = Slot(
+    "cases.caseload_columns",
+    default=lambda qs, on: qs.annotate(
+        category=Value(None, output_field=CharField()),
+        next_due_on=Value(None, output_field=DateField()),
+        next_due_kind=Value(None, output_field=CharField()),
+        overdue_since=Value(None, output_field=DateField()),
+    ),
+)
+
+# Columns the caseload sorts by ("-" in front: descending). The name is encrypted at rest,
+# so the database cannot order by it; the page says so where the column heading is.
+CASELOAD_SORTS = {
+    "opened": "opened_on",
+    "township": "township__name",
+    "caseworker": "caseworker__username",
+    "measure": "measure_kind",
+    "state": "measure_state",
+    "category": "category",
+    "next_due": "next_due_on",
+    "overdue": "overdue_since",
+}
+
+
+@dataclass(frozen=True)
+class CaseloadQuery:
+    """What the caseload is filtered and sorted by (all optional)."""
+
+    mine: bool = False
+    state: str = "open"  # the case's state ("open" keeps closed ones awaiting reassessment)
+    measure: str = ""  # a MeasureKind
+    measure_state: str = ""  # a MeasureState
+    category: str = ""  # a risk category
+    caseworker: int | None = None
+    township: int | None = None
+    overdue: bool = False
+    sort: str = ""  # a key of CASELOAD_SORTS, "-" in front for descending
 
 
 def pack_of(case_or_measure) -> Pack:
@@ -129,14 +181,28 @@ def sealed_case_get(*, user, public_id: Any) -> Case:
     )
 
 
-def caseload(*, user, mine: bool = False, state: str = "open") -> QuerySet[Case]:
-    """Cases under the user's grants, with what the list shows in a fixed number of queries."""
+def caseload(
+    *,
+    user,
+    mine: bool = False,
+    state: str = "open",
+    query: CaseloadQuery | None = None,
+    on: dt.date | None = None,
+) -> QuerySet[Case]:
+    """Cases under the user's grants, with what the list shows in a fixed number of queries:
+    the live measure's kind and state, the risk category, the next due item and since when
+    anything is overdue, each a column the database filters and sorts by."""
+    query = query or CaseloadQuery(mine=mine, state=state)
+    on = on or today()
     live = Measure.objects.filter(state__in=LIVE_STATES).order_by("-id")
+    live_of_case = live.filter(case=OuterRef("pk"))
     qs = (
         Case.objects.visible_to(user)
         .select_related("person", "township", "caseworker")
         .prefetch_related(Prefetch("measures", queryset=live, to_attr="live_measures"))
         .annotate(
+            measure_kind=Subquery(live_of_case.values("kind")[:1]),
+            measure_state=Subquery(live_of_case.values("state")[:1]),
             unreported_findings=Count(
                 "findings",
                 filter=Q(findings__reported_on=None, findings__state=FindingState.CONFIRMED),
@@ -154,16 +220,38 @@ def caseload(*, user, mine: bool = False, state: str = "open") -> QuerySet[Case]
                 Transfer.objects.filter(case=OuterRef("pk"), state=TransferState.PROPOSED)
             ),
         )
-        .order_by("-opened_on", "-id")
     )
-    if state == "open":
+    qs = CASELOAD_COLUMNS(qs, on)
+    if query.state == "open":
         # A closed case stays on the list until its reassessment (the downgrade) is decided.
         qs = qs.filter(Q(state="open") | Q(state="closed", awaiting_reassessment=True))
-    elif state:
-        qs = qs.filter(state=state)
-    if mine:
+    elif query.state:
+        qs = qs.filter(state=query.state)
+    if query.mine:
         qs = qs.filter(caseworker=user)
-    return qs
+    if query.measure:
+        qs = qs.filter(measure_kind=query.measure)
+    if query.measure_state:
+        qs = qs.filter(measure_state=query.measure_state)
+    if query.category:
+        qs = qs.filter(category=query.category)
+    if query.caseworker:
+        qs = qs.filter(caseworker_id=query.caseworker)
+    if query.township:
+        qs = qs.filter(township_id=query.township)
+    if query.overdue:
+        qs = qs.filter(overdue_since__isnull=False)
+    key = query.sort.lstrip("-")
+    if key in CASELOAD_SORTS:
+        column = F(CASELOAD_SORTS[key])
+        # Empty values last either way, so "most overdue first" starts with someone overdue.
+        order = (
+            column.desc(nulls_last=True)
+            if query.sort.startswith("-")
+            else column.asc(nulls_last=True)
+        )
+        return qs.order_by(order, "-id")
+    return qs.order_by("-opened_on", "-id")
 
 
 def timeline(case: Case) -> QuerySet[CaseEvent]:

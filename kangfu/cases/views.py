@@ -34,7 +34,8 @@ from kangfu.cases.audit import case_read_audit, caseload_search_audit
 from kangfu.cases.choices import LeaveState, MeasureState, TransferState
 from kangfu.cases.models import Case
 from kangfu.cases.services.findings import may_decide
-from kangfu.people.selectors import person_get
+from kangfu.people import selectors as people_selectors
+from kangfu.people.selectors import person_get, townships_for
 
 PAGE_SIZE = 25
 
@@ -67,33 +68,88 @@ def _go(request, url: str) -> HttpResponse:
 
 @login_required
 def caseload(request):
-    """The caseworker's caseload (or a supervisor's subtree): open cases and what is due."""
-    require(request.user, Action.CASE_VIEW)
-    mine = request.GET.get("mine", "1" if may(request.user, Action.CASELOAD_HOLD) else "")
-    qs = selectors.caseload(user=request.user, mine=mine == "1")
+    """The caseworker's caseload (or a supervisor's subtree): open cases and what is due,
+    filtered and sorted by any column the database can sort (not the encrypted name)."""
+    user = request.user
+    require(user, Action.CASE_VIEW)
+    default_mine = "1" if may(user, Action.CASELOAD_HOLD) else "0"
+    townships = townships_for(user, Action.CASE_VIEW)
+    form = forms.CaseloadForm(
+        request.GET or None,
+        townships=townships,
+        caseworkers=people_selectors.caseworkers_for(user=user),
+        sorts=selectors.CASELOAD_SORTS,
+    )
+    query = selectors.CaseloadQuery(mine=default_mine == "1")
+    if form.is_bound and form.is_valid():
+        c = form.cleaned_data
+        query = selectors.CaseloadQuery(
+            mine=(c["mine"] or default_mine) == "1",
+            measure=c["measure"],
+            measure_state=c["measure_state"],
+            category=c["category"],
+            caseworker=c["caseworker"],
+            township=c.get("township"),
+            overdue=c["overdue"],
+            sort=c["sort"],
+        )
+    on = selectors.today()
+    qs = selectors.caseload(user=user, query=query, on=on)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     hits = list(page.object_list)
+    for c in hits:
+        c.days_overdue = (on - c.overdue_since).days if c.overdue_since else None
     caseload_search_audit(
         ctx=AccessContext.from_request(request),
-        mine=mine == "1",
+        mine=query.mine,
         shown=len(hits),
         total=page.paginator.count,
         page=page.number,
     )
+    params = request.GET.copy()
+    params.pop("page", None)
+    paged = params.urlencode()
+    params.pop("sort", None)
     return render(
         request,
         "cases/caseload.html#rows" if request.htmx else "cases/caseload.html",
         {
             "page": page,
             "cases": hits,
-            "mine": mine == "1",
-            "findings": selectors.open_findings(user=request.user).count(),
-            "incoming": selectors.transfers_for(user=request.user)
+            "mine": query.mine,
+            "form": form,
+            "columns": _sort_columns(query.sort),
+            "filters": params.urlencode(),
+            "query": f"{paged}&" if paged else "",
+            "findings": selectors.open_findings(user=user).count(),
+            "incoming": selectors.transfers_for(user=user)
             .filter(state=TransferState.PROPOSED)
-            .exclude(from_township__in=_held_nodes(request.user))
+            .exclude(from_township__in=_held_nodes(user))
             .count(),
         },
     )
+
+
+CASELOAD_COLUMNS = (
+    ("measure", gettext_lazy("Measure")),
+    ("state", gettext_lazy("State")),
+    ("category", gettext_lazy("Category")),
+    ("next_due", gettext_lazy("Next due")),
+    ("overdue", gettext_lazy("Days overdue")),
+    ("township", gettext_lazy("Township")),
+    ("caseworker", gettext_lazy("Caseworker")),
+)
+
+
+def _sort_columns(current: str) -> list[tuple[str, Promise, str, str]]:
+    """Column headings: (key, label, "ascending"/"descending"/"", the sort a click asks for).
+    Days overdue sorts by the day it began, so its first click shows the longest overdue."""
+    columns = []
+    for key, label in CASELOAD_COLUMNS:
+        first = f"{key}" if key != "overdue" else "overdue"
+        state = "ascending" if current == key else "descending" if current == f"-{key}" else ""
+        columns.append((key, label, state, f"-{key}" if current == first else first))
+    return columns
 
 
 def _held_nodes(user) -> list[int]:

@@ -118,9 +118,27 @@ class PersonSearchForm(forms.Form):
         label=_("Township"), coerce=int, empty_value=None, required=False
     )
     mine = forms.BooleanField(label=_("My caseload only"), required=False)
+    measure = forms.ChoiceField(label=_("Measure"), required=False)
+    measure_state = forms.ChoiceField(label=_("State"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    caseworker = forms.TypedChoiceField(
+        label=_("Caseworker"), coerce=int, empty_value=None, required=False
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    # Chosen by the column headings (links), so the values need no label.
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, townships: list, **kwargs):
+    def __init__(self, *args, townships: list, columns=None, caseworkers=(), sorts=(), **kwargs):
         super().__init__(*args, **kwargs)
+        for name in ("measure", "measure_state", "category"):
+            self.fields[name].choices = [("", _("All")), *(columns or {}).get(name, [])]
+        self.fields["caseworker"].choices = [
+            ("", _("All")),
+            *((u.pk, str(u)) for u in caseworkers),
+        ]
+        self.fields["sort"].choices = [("", "")] + [
+            (f"{sign}{key}", key) for key in sorts for sign in ("", "-")
+        ]
         # Choices from the list the view already loaded: no second query to render them.
         self.fields["township"].choices = [
             ("", _("All townships")),

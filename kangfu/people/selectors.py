@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import CharField, Count, DateField, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from kangfu.access.choices import DepartmentKind, Level
-from kangfu.access.models import Jurisdiction
-from kangfu.access.permissions import Action, may
+from kangfu.access.models import Jurisdiction, User
+from kangfu.access.permissions import Action, may, roles_for
 from kangfu.access.scoping import scope_filter, scoped_get
 from kangfu.core.events import Slot
 from kangfu.people import idnumber
@@ -55,6 +55,58 @@ class PersonSearch:
     sex: str = ""
     township: int | None = None
     mine: bool = False
+    measure: str = ""  # the live measure's kind
+    measure_state: str = ""
+    category: str = ""
+    caseworker: int | None = None
+    overdue: bool = False
+    sort: str = ""  # a key of PERSON_SORTS, "-" in front for descending
+
+
+# The person list's case columns, held above people (cases, risk, schedule) and annotated
+# in SQL so they filter and sort: ``measure_kind``, ``measure_state``, ``category``,
+# ``next_due_on``, ``overdue_since``. Filled by the schedule app (kangfu/web/reactions.py).
+PERSON_COLUMNS: Slot = Slot(
+    "people.person_columns",
+    default=lambda qs, on: qs.annotate(
+        **{
+            name: Value(None, output_field=field())
+            for name, field in (
+                ("measure_kind", CharField),
+                ("measure_state", CharField),
+                ("category", CharField),
+                ("next_due_on", DateField),
+                ("overdue_since", DateField),
+            )
+        }
+    ),
+)
+# The values those columns take, with their labels: {"measure": [(value, label)], ...}.
+PERSON_COLUMN_CHOICES: Slot = Slot("people.person_column_choices", default=lambda: {})
+# What the list sorts by; never the name, which is encrypted at rest.
+PERSON_SORTS = {
+    "registered": "created_at",
+    "birth": "birth_date",
+    "township": "township__name",
+    "caseworker": "caseworker__username",
+    "measure": "measure_kind",
+    "state": "measure_state",
+    "category": "category",
+    "next_due": "next_due_on",
+    "overdue": "overdue_since",
+}
+
+
+def caseworkers_for(*, user) -> list:
+    """The caseworkers holding a caseload under the user's grants (a list filter)."""
+    condition = scope_filter(user, "grants__jurisdiction__path", Action.CASE_VIEW)
+    if condition is None:
+        return []
+    return list(
+        User.objects.filter(condition, grants__role__in=roles_for(Action.CASELOAD_HOLD))
+        .distinct()
+        .order_by("username")
+    )
 
 
 def is_id_query(query: str) -> bool:
@@ -87,6 +139,23 @@ def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
         qs = qs.filter(township_id=search.township)
     if search.mine:
         qs = qs.filter(caseworker=user)
+    qs = PERSON_COLUMNS(qs, timezone.localdate())
+    for field, value in (
+        ("measure_kind", search.measure),
+        ("measure_state", search.measure_state),
+        ("category", search.category),
+        ("caseworker_id", search.caseworker),
+    ):
+        if value:
+            qs = qs.filter(**{field: value})
+    if search.overdue:
+        qs = qs.filter(overdue_since__isnull=False)
+    key = search.sort.lstrip("-")
+    if key in PERSON_SORTS:
+        column = F(PERSON_SORTS[key])
+        descending = search.sort.startswith("-")
+        order = column.desc(nulls_last=True) if descending else column.asc(nulls_last=True)
+        qs = qs.order_by(order, "-id")
     return qs
 
 

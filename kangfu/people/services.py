@@ -66,14 +66,44 @@ def name_prefix_digest(prefix: str) -> str:
     return crypto.blind_index(normalize_name(prefix), purpose=NAME_INDEX_PURPOSE)
 
 
+# Two-character surnames (复姓): their given name starts at the third character.
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 令狐 长孙 宇文 司徒 夏侯 轩辕 端木 独孤 "
+    "南宫 西门 申屠 太史 闻人 呼延 澹台 公冶 宗政 濮阳 淳于 单于 钟离".split()
+)
+
+
+def given_name(norm: str) -> str:
+    """The given name of a normalised Chinese name (after a one- or two-character surname),
+    or "" when there is none to tell apart (one character, or a Latin-script name)."""
+    if len(norm) < 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in norm):
+        return ""
+    return norm[2:] if norm[:2] in COMPOUND_SURNAMES and len(norm) > 2 else norm[1:]
+
+
 def _name_digests(*names: str) -> set[str]:
+    """Digests of each prefix of each name and of its given name, so a search by the full
+    name, its beginning, or the given name alone (伟 finds 张伟) meets the blind index."""
     digests: set[str] = set()
     for raw in names:
         for name in raw.replace("，", ",").replace("、", ",").split(","):
             norm = normalize_name(name)
-            for end in range(1, min(len(norm), MAX_NAME_PREFIX) + 1):
-                digests.add(crypto.blind_index(norm[:end], purpose=NAME_INDEX_PURPOSE))
+            for part in (norm, given_name(norm)):
+                for end in range(1, min(len(part), MAX_NAME_PREFIX) + 1):
+                    digests.add(crypto.blind_index(part[:end], purpose=NAME_INDEX_PURPOSE))
     return digests
+
+
+def person_reindex_names(*, batch: int = 500) -> int:
+    """Rewrite every person's name tokens (after the token rules changed, e.g. given names
+    were added): the names are decrypted in memory only, the index holds digests. Returns
+    how many persons were re-indexed. Run by ``manage.py people_reindex_names``."""
+    done = 0
+    for person in Person.objects.only("pk", "name", "former_names").iterator(chunk_size=batch):
+        with transaction.atomic():
+            _write_name_tokens(person)
+        done += 1
+    return done
 
 
 def _write_name_tokens(person: Person) -> None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
 from kangfu.access import purpose as access_purpose
@@ -87,7 +88,15 @@ def _open(request, public_id, *, target: str, action: str | None = None) -> Open
 def person_list(request):
     require(request.user, Action.PERSON_VIEW)
     townships = selectors.townships_for(request.user, Action.CASE_VIEW)
-    form = PersonSearchForm(request.GET or None, townships=townships)
+    staff = may(request.user, Action.CASE_VIEW)
+    columns = selectors.PERSON_COLUMN_CHOICES() if staff else {}
+    form = PersonSearchForm(
+        request.GET or None,
+        townships=townships,
+        columns=columns,
+        caseworkers=selectors.caseworkers_for(user=request.user) if staff else (),
+        sorts=selectors.PERSON_SORTS,
+    )
     search = selectors.PersonSearch()
     if form.is_valid():
         c = form.cleaned_data
@@ -96,12 +105,38 @@ def person_list(request):
             sex=c["sex"],
             township=c.get("township"),
             mine=c["mine"],
+            # Case columns are for case staff only: a partner never filters by them.
+            **(
+                {
+                    "measure": c["measure"],
+                    "measure_state": c["measure_state"],
+                    "category": c["category"],
+                    "caseworker": c["caseworker"],
+                    "overdue": c["overdue"],
+                    "sort": c["sort"],
+                }
+                if staff
+                else {}
+            ),
         )
     page = Paginator(selectors.person_list(user=request.user, search=search), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     _audit_search(request, search, page)
+    labels = {name: dict(choices) for name, choices in columns.items()}
+    today = timezone.localdate()
+    for p in page.object_list:
+        p.measure_label = labels.get("measure", {}).get(getattr(p, "measure_kind", None), "")
+        p.state_label = labels.get("measure_state", {}).get(getattr(p, "measure_state", None), "")
+        p.category_label = labels.get("category", {}).get(getattr(p, "category", None), "")
+        since = getattr(p, "overdue_since", None)
+        p.days_overdue = (today - since).days if since else None
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("sort", None)
     context = {
+        "columns": _sort_columns(search.sort) if staff else [],
+        "filters": params.urlencode(),
         "form": form,
         "page": page,
         "search": search,
@@ -111,6 +146,30 @@ def person_list(request):
     }
     template = "people/person_list.html#results" if request.htmx else "people/person_list.html"
     return render(request, template, context)
+
+
+PERSON_COLUMNS = (
+    ("township", gettext_lazy("Township")),
+    ("caseworker", gettext_lazy("Caseworker")),
+    ("measure", gettext_lazy("Measure")),
+    ("state", gettext_lazy("State")),
+    ("category", gettext_lazy("Category")),
+    ("next_due", gettext_lazy("Next due")),
+    ("overdue", gettext_lazy("Days overdue")),
+)
+
+
+def _sort_columns(current: str) -> list:
+    """Column headings: (key, label, "ascending"/"descending"/"", the sort a click asks)."""
+    return [
+        (
+            key,
+            label,
+            "ascending" if current == key else "descending" if current == f"-{key}" else "",
+            f"-{key}" if current == key else key,
+        )
+        for key, label in PERSON_COLUMNS
+    ]
 
 
 def _audit_search(request, search, page) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
 from kangfu.access.permissions import Action, may
 from kangfu.access.scoping import scoped_get
-from kangfu.cases.models import Case
+from kangfu.cases.choices import LIVE_STATES, MeasureKind
+from kangfu.cases.models import Case, Measure
+from kangfu.risk.choices import RiskCategory
+from kangfu.risk.models import PersonRisk
 from kangfu.schedule.choices import TEST_KINDS, AppointmentState, ReminderKind
 from kangfu.schedule.models import (
     Appointment,
@@ -196,3 +199,47 @@ def booked_between(case, first: dt.date, last: dt.date) -> list[Appointment]:
             case=case, state=AppointmentState.PLANNED, on__gte=first, on__lte=last
         ).order_by("on", "id")
     )
+
+
+def caseload_columns(qs: QuerySet[Case], on: dt.date) -> QuerySet[Case]:
+    """The caseload's columns held here and in risk, as subqueries of the one list query
+    (cases.selectors.CASELOAD_COLUMNS): the category, the next planned appointment from
+    ``on`` and the day of the oldest planned one already past."""
+    planned = Appointment.objects.filter(case=OuterRef("pk"), state=AppointmentState.PLANNED)
+    upcoming = planned.filter(on__gte=on).order_by("on", "id")
+    return qs.annotate(
+        category=Subquery(
+            PersonRisk.objects.filter(person=OuterRef("person_id")).values("category")[:1]
+        ),
+        next_due_on=Subquery(upcoming.values("on")[:1]),
+        next_due_kind=Subquery(upcoming.values("kind")[:1]),
+        overdue_since=Subquery(planned.filter(on__lt=on).order_by("on", "id").values("on")[:1]),
+    )
+
+
+def person_columns(qs, on: dt.date):
+    """The person list's case columns (people.selectors.PERSON_COLUMNS): the live measure,
+    the category, the next planned item and the oldest planned one already past, each a
+    subquery of the one list query."""
+    live = Measure.objects.filter(case__person=OuterRef("pk"), state__in=LIVE_STATES).order_by(
+        "-id"
+    )
+    planned = Appointment.objects.filter(
+        case__person=OuterRef("pk"), state=AppointmentState.PLANNED
+    ).exclude(case__state="sealed")
+    return qs.annotate(
+        measure_kind=Subquery(live.values("kind")[:1]),
+        measure_state=Subquery(live.values("state")[:1]),
+        category=Subquery(PersonRisk.objects.filter(person=OuterRef("pk")).values("category")[:1]),
+        next_due_on=Subquery(planned.filter(on__gte=on).order_by("on", "id").values("on")[:1]),
+        overdue_since=Subquery(planned.filter(on__lt=on).order_by("on", "id").values("on")[:1]),
+    )
+
+
+def person_column_choices() -> dict[str, list[tuple[str, Any]]]:
+    """The values of the person list's case columns and their labels (for its filters)."""
+    return {
+        "measure": list(MeasureKind.choices),
+        "measure_state": [(s.value, s.label) for s in LIVE_STATES],
+        "category": list(RiskCategory.choices),
+    }

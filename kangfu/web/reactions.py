@@ -15,11 +15,11 @@ from kangfu.access.events import CredentialsChanged
 from kangfu.api import reactions as api
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases.events import CaseSealed, FindingConfirmed, LeaveApproved, MeasureChanged
-from kangfu.cases.selectors import BOOKED_BETWEEN, TEST_FACTS
+from kangfu.cases.selectors import BOOKED_BETWEEN, CASELOAD_COLUMNS, TEST_FACTS
 from kangfu.cases.templatetags.cases import REFERRAL_EVENT_PARAMS
 from kangfu.core import events
 from kangfu.people.models import PARTNER_PERSONS, SEALED_PERSONS
-from kangfu.people.selectors import PARTNER_FIELDS_OF
+from kangfu.people.selectors import PARTNER_FIELDS_OF, PERSON_COLUMN_CHOICES, PERSON_COLUMNS
 from kangfu.portal import reactions as portal
 from kangfu.referrals import selectors as referrals
 from kangfu.referrals.choices import referral_event_params
@@ -56,6 +56,9 @@ SLOTS = (
     (SEALED_PERSONS, case_selectors.sealed_persons),
     (TEST_FACTS, schedule_selectors.test_facts),
     (BOOKED_BETWEEN, schedule_selectors.booked_between),
+    (CASELOAD_COLUMNS, schedule_selectors.caseload_columns),
+    (PERSON_COLUMNS, schedule_selectors.person_columns),
+    (PERSON_COLUMN_CHOICES, schedule_selectors.person_column_choices),
     (REFERRAL_EVENT_PARAMS, referral_event_params),
 )
 

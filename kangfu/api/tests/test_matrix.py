@@ -82,6 +82,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:drug-test-list", "GET"): row(200, 200, 200, 403, 403),
     ("api:drug-test-list", "POST"): row(201, 404, 403, 403, 403),
     ("api:reminder-list", "GET"): row(200, 200, 200, 403, 403),
+    # Everyone signed in has an inbox (empty when they decide nothing); its own scope.
+    ("api:inbox-list", "GET"): row(200, 200, 200, 200, 200),
     # The access log is for supervisors only.
     ("api:audit-event-list", "GET"): row(403, 403, 200, 403, 403, no_scope=403),
 }
