@@ -57,6 +57,8 @@ def kwargs_for(cls, tree) -> dict:
         "departments": Department.objects.all(),
         "providers": ServiceProvider.objects.all(),
         "from_record": (),
+        "caseworkers": [],
+        "sorts": ("opened_on", "next_due"),
     }
     given = {}
     for param in inspect.signature(cls.__init__).parameters.values():
