@@ -12,17 +12,18 @@ CPU frequency and disk state affect them alike.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _setup import fresh_sqlite, one_township  # noqa: E402
 
 
 def main() -> None:
@@ -30,33 +31,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="requests per variant")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="kangfu-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    tmp = fresh_sqlite()
     from django.test import Client
     from django.urls import reverse
 
     from conftest import make_user, register, sign_in
     from kangfu.access import audit
-    from kangfu.access.choices import Level, Role
+    from kangfu.access.choices import Role
     from kangfu.access.models import AuditEvent
-    from kangfu.access.services import jurisdiction_create
 
-    call_command("migrate", verbosity=0)
-    node = None
-    for code, name, level in [
-        ("100000", "全国", Level.NATIONAL),
-        ("520000", "示范省", Level.PROVINCE),
-        ("520100", "东川市", Level.CITY),
-        ("520102", "城关区", Level.COUNTY),
-        ("520102001", "城东街道", Level.TOWNSHIP),
-    ]:
-        node = jurisdiction_create(code=code, name=name, level=level, parent=node)
-    town = node
+    town = one_township()
     worker = make_user("bench_worker", Role.CASEWORKER, town, display_name="王社工")
     person = register(worker, town, name="张伟")
     client = sign_in(Client(), worker)

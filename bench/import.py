@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import resource
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _setup import fresh_sqlite, one_township  # noqa: E402
 
 
 def main() -> None:
@@ -37,36 +38,19 @@ def main() -> None:
     parser.add_argument("--service-rows", type=int, default=1000)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="kangfu-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-    import django
-
-    django.setup()
+    tmp = fresh_sqlite()
     import datetime as dt
 
     import time_machine
-    from django.core.management import call_command
 
     from conftest import make_user
-    from kangfu.access.choices import Level, Role
-    from kangfu.access.services import jurisdiction_create
+    from kangfu.access.choices import Role
     from kangfu.ledger import reader, services
     from kangfu.ledger.template import workbook_bytes
     from kangfu.ledger.tests.factories import rows
     from kangfu.schedule.models import Appointment
 
-    call_command("migrate", verbosity=0)
-    node = None
-    for code, name, level in [
-        ("100000", "全国", Level.NATIONAL),
-        ("520000", "示范省", Level.PROVINCE),
-        ("520100", "东川市", Level.CITY),
-        ("520102", "城关区", Level.COUNTY),
-        ("520102001", "城东街道", Level.TOWNSHIP),
-    ]:
-        node = jurisdiction_create(code=code, name=name, level=level, parent=node)
-    town = node
+    town = one_township()
     officer = make_user("bench_officer", Role.TOWNSHIP_OFFICER, town)
     travel = time_machine.travel(dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC), tick=False)
     travel.start()

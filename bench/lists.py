@@ -12,16 +12,17 @@ first), the most expensive form of the query. Prints the query count and the med
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _setup import fresh_sqlite, one_township  # noqa: E402
 
 
 def main() -> None:
@@ -30,36 +31,20 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5)
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="kangfu-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
-    import django
-
-    django.setup()
+    fresh_sqlite()
     import time_machine
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from conftest import make_user, register, sign_in
-    from kangfu.access.choices import Level, Role
-    from kangfu.access.services import jurisdiction_create
+    from kangfu.access.choices import Role
     from kangfu.cases.models import Case, Measure
     from kangfu.people.models import Person
     from kangfu.schedule.models import Appointment
     from kangfu.schedule.tests.conftest import active_case
 
-    call_command("migrate", verbosity=0)
-    node = None
-    for code, name, level in [
-        ("100000", "全国", Level.NATIONAL),
-        ("520000", "示范省", Level.PROVINCE),
-        ("520100", "东川市", Level.CITY),
-        ("520102", "城关区", Level.COUNTY),
-        ("520102001", "城东街道", Level.TOWNSHIP),
-    ]:
-        node = jurisdiction_create(code=code, name=name, level=level, parent=node)
+    node = one_township()
     county = node.parent
     worker = make_user("bench_worker", Role.CASEWORKER, node, display_name="王社工")
     supervisor = make_user("bench_supervisor", Role.SUPERVISOR, county)

@@ -595,18 +595,16 @@ def violation_withdraw(
     ctx = _ctx(actor)
     case = violation.case
     require(ctx.actor, Action.CASE_WORK, case)
-    reason = clean_text(
-        "reason", reason, max_length=300, required=True, message=_("Say why it is withdrawn.")
-    )
-    withdrawn_on = withdrawn_on or _today()
-    _not_future("withdrawn_on", withdrawn_on)
     with transaction.atomic():
-        violation = Violation.objects.select_for_update().get(pk=violation.pk)
-        if violation.withdrawn_on is not None:
-            raise ValidationError(_("This has already been withdrawn."))
-        violation.withdrawn_on, violation.withdrawn_by = withdrawn_on, ctx.actor
-        violation.withdrawal_reason = reason
-        violation.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_reason"])
+        violation = cases.withdraw_entry(
+            Violation,
+            violation.pk,
+            ctx=ctx,
+            reason=reason,
+            withdrawn_on=withdrawn_on,
+            already=_("This has already been withdrawn."),
+        )
+        withdrawn_on = violation.withdrawn_on
         cases.timeline_add(
             actor=ctx,
             case=case,

@@ -17,7 +17,7 @@ from kangfu.cases.selectors import (
     pack_of,
     sealing_due,
 )
-from kangfu.cases.services._base import ART_21, Actor, timeline_add
+from kangfu.cases.services._base import ART_21, Actor, timeline_add, withdraw_entry
 from kangfu.cases.services.agreements import agreement_draw_up, agreement_sign
 from kangfu.cases.services.case import case_category_record, case_close, case_open
 from kangfu.cases.services.findings import (
@@ -105,4 +105,5 @@ __all__ = [
     "transfer_decline",
     "transfer_propose",
     "transfer_report_record",
+    "withdraw_entry",
 ]

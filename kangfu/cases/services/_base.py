@@ -18,6 +18,7 @@ from kangfu.cases.models import (
     CaseEvent,
     Measure,
 )
+from kangfu.core.validation import clean_text, not_future
 
 Actor = User | AccessContext | PersonActor
 # The provision under which a refusal or serious breach goes to public security.
@@ -79,3 +80,24 @@ def timeline_add(
 
 def _audit(ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -> None:
     case_work_audit(ctx=ctx, case=case, action=action, fields=fields)
+
+
+def withdraw_entry(model, pk: int, *, ctx: AccessContext, reason: str, withdrawn_on, already):
+    """PUBLIC, inside the caller's transaction: mark a counted entry (an absence, an evaded
+    or refused test) as entered by mistake — locked, with who, when and why; never deleted.
+    ``already`` is the message when it was withdrawn before."""
+    reason = clean_text(
+        "reason", reason, max_length=300, required=True, message=_("Say why it is withdrawn.")
+    )
+    withdrawn_on = withdrawn_on or _today()
+    not_future("withdrawn_on", withdrawn_on)
+    entry = model.objects.select_for_update().get(pk=pk)
+    if entry.withdrawn_on is not None:
+        raise ValidationError(already)
+    entry.withdrawn_on, entry.withdrawn_by, entry.withdrawal_reason = (
+        withdrawn_on,
+        ctx.actor,
+        reason,
+    )
+    entry.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_reason"])
+    return entry

@@ -32,6 +32,7 @@ from kangfu.cases.services._base import (
     _event,
     _not_before,
     _today,
+    withdraw_entry,
 )
 from kangfu.cases.services.findings import breach_check
 from kangfu.core.events import publish
@@ -273,18 +274,16 @@ def absence_withdraw(
     ctx = _ctx(actor)
     case = absence.case
     require(ctx.actor, Action.CASE_WORK, case)
-    reason = clean_text(
-        "reason", reason, max_length=300, required=True, message=_("Say why it is withdrawn.")
-    )
-    withdrawn_on = withdrawn_on or _today()
-    _not_future("withdrawn_on", withdrawn_on)
     with transaction.atomic():
-        absence = UnauthorisedAbsence.objects.select_for_update().get(pk=absence.pk)
-        if absence.withdrawn_on is not None:
-            raise ValidationError(_("This absence has already been withdrawn."))
-        absence.withdrawn_on, absence.withdrawn_by = withdrawn_on, ctx.actor
-        absence.withdrawal_reason = reason
-        absence.save(update_fields=["withdrawn_on", "withdrawn_by", "withdrawal_reason"])
+        absence = withdraw_entry(
+            UnauthorisedAbsence,
+            absence.pk,
+            ctx=ctx,
+            reason=reason,
+            withdrawn_on=withdrawn_on,
+            already=_("This absence has already been withdrawn."),
+        )
+        withdrawn_on = absence.withdrawn_on
         _event(
             case,
             EventKind.ABSENCE_WITHDRAWN,
