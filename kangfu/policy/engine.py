@@ -31,11 +31,9 @@ from kangfu.policy.deadlines import Deadline, DeadlineKind, deadline, period_day
 from kangfu.policy.facts import Facts, FactsError, facts_from_dict, facts_from_json
 from kangfu.policy.rules import (
     BreachAssessment,
-    days_absent,
     leave_needs_written_report,
     measure_end,
     next_review_on,
-    report_deadline,
     review_request_answer_by,
     sealing_due_on,
     serious_breach,
@@ -73,7 +71,6 @@ __all__ = [
     "breach_facts_from_dict",
     "breach_facts_from_json",
     "classify",
-    "days_absent",
     "deadline",
     "facts_from_dict",
     "facts_from_json",
@@ -82,7 +79,6 @@ __all__ = [
     "next_review_on",
     "period_days",
     "relapse",
-    "report_deadline",
     "review_request_answer_by",
     "schedule",
     "sealing_due_on",

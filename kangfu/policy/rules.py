@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -37,11 +36,6 @@ def measure_end(
     return period_end(start, months=length)
 
 
-def report_deadline(pack: Pack, received_on: date) -> date:
-    """Last day to report after receiving the decision (the day of receipt is not counted)."""
-    return received_on + timedelta(days=pack.report_deadline_days)
-
-
 def next_review_on(pack: Pack, category: Category, assessed_on: date) -> date:
     """When the next periodic review of a category assigned on ``assessed_on`` is due."""
     return add_months(assessed_on, pack.review_interval(category).total_months)
@@ -74,19 +68,6 @@ class BreachAssessment:
     grounds: tuple[str, ...]
     zh: str
     en: str
-
-
-def days_absent(periods: Iterable[tuple[date, date]]) -> int:
-    """Distinct days covered by inclusive (first day away, last day away) periods.
-
-    Overlapping records of the same absence are counted once.
-    """
-    days: set[date] = set()
-    for first, last in periods:
-        if last < first:
-            raise ValueError(f"absence ends ({last}) before it starts ({first})")
-        days.update(first + timedelta(days=n) for n in range((last - first).days + 1))
-    return len(days)
 
 
 def serious_breach(

@@ -7,13 +7,12 @@ from datetime import date
 import pytest
 
 from kangfu.policy.choices import Category, PeriodKind
+from kangfu.policy.deadlines import deadline
 from kangfu.policy.packs import get_pack
 from kangfu.policy.rules import (
-    days_absent,
     leave_needs_written_report,
     measure_end,
     next_review_on,
-    report_deadline,
     review_request_answer_by,
     sealing_due_on,
     serious_breach,
@@ -60,7 +59,7 @@ def test_community_treatment_length_is_fixed(pack):
 
 
 def test_it_gives_deadlines_not_counting_the_first_day(pack):
-    assert report_deadline(pack, date(2026, 12, 20)) == date(2027, 1, 4)
+    assert deadline(pack, "report", date(2026, 12, 20)).due == date(2027, 1, 4)
     assert review_request_answer_by(pack, date(2024, 2, 20)) == date(2024, 3, 6)
 
 
@@ -112,14 +111,3 @@ def test_it_finds_a_serious_breach_at_the_art_20_thresholds(
     assert result.serious is serious
     assert result.grounds == grounds
     assert result.zh and result.en
-
-
-def test_it_counts_days_absent_once_each():
-    periods = [
-        (date(2024, 12, 30), date(2025, 1, 2)),  # 4 days across the year end
-        (date(2025, 1, 2), date(2025, 1, 3)),  # overlaps by one day
-        (date(2024, 2, 28), date(2024, 3, 1)),  # 3 days with 29 Feb
-    ]
-    assert days_absent(periods) == 8
-    with pytest.raises(ValueError):
-        days_absent([(date(2025, 1, 2), date(2025, 1, 1))])
