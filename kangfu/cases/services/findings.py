@@ -84,11 +84,14 @@ def finding_propose(
     facts_by: Iterable[int | None] = (),
     window_from: dt.date | None = None,
     needs_time_decision: bool = False,
+    event: str = EventKind.FINDING_PROPOSED,
+    event_params: dict | None = None,
 ) -> Finding | None:
     """Propose a finding on ``measure`` inside the caller's transaction. A refusal or serious
     breach stands at most once per measure: if one is already proposed or confirmed, nothing
     new is proposed and None is returned. The actor and everyone in ``facts_by`` entered its
-    facts, so none of them may decide it."""
+    facts, so none of them may decide it. The timeline gets one line: ``event`` (the
+    caller's own kind, with ``event_params``, where it says more than "proposed")."""
     kind = FindingKind(kind)
     if (
         kind != FindingKind.RELAPSE
@@ -109,7 +112,7 @@ def finding_propose(
         needs_time_decision=needs_time_decision,
         recorded_by=ctx.actor,
     )
-    _event(measure.case, EventKind.FINDING_PROPOSED, on, ctx, measure, finding=kind.value)
+    _event(measure.case, event, on, ctx, measure, finding=kind.value, **(event_params or {}))
     _audit(ctx, measure.case, AuditAction.CREATE, ("finding",))
     return finding
 
@@ -147,8 +150,9 @@ def breach_check(*, ctx: AccessContext, measure: Measure, on: dt.date) -> Findin
         on=on,
         grounds=result.zh,
         facts_by=counted,
+        event=EventKind.BREACH,
+        event_params={"grounds": list(result.grounds)},
     )
-    _event(measure.case, EventKind.BREACH, on, ctx, measure, grounds=list(result.grounds))
     return finding
 
 

@@ -249,10 +249,11 @@ def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None =
                 "received": measure.received_on.isoformat(),
                 "due": measure.report_due_on.isoformat(),
             },
+            event=EventKind.REFUSED,
+            event_params={"due": measure.report_due_on},
         )
         if finding is None:
             raise ValidationError(_("A refusal is already proposed or confirmed for this measure."))
-        _event(case, EventKind.REFUSED, found_on, ctx, measure, due=measure.report_due_on)
     return finding
 
 

@@ -143,6 +143,9 @@ def test_it_proposes_a_breach_at_the_third_unreported_three_day_trip_and_no_more
     assert finding.reported_on is None and "3次" in finding.grounds
     assert finding.facts_by == [personas.worker_a.pk]
     assert selectors.category_of(active_case).value == "medium"
+    # One line on the timeline for the proposal, saying why.
+    kinds = list(active_case.events.values_list("kind", flat=True))
+    assert kinds.count("breach") == 1 and "finding_proposed" not in kinds
 
 
 @time_machine.travel("2024-06-30 10:00 +0800", tick=False)
