@@ -111,12 +111,18 @@ class ServiceAdmin(admin.ModelAdmin):
         return form
 
 
-class ReadOnlyAdmin(ServiceAdmin):
+class NoAddNoChange:
+    """For admin pages and inlines that only show: every write has its own service."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoAddNoChange, ServiceAdmin):
+    pass
 
 
 # --- the jurisdiction tree --------------------------------------------------------------
@@ -223,7 +229,7 @@ class DepartmentAdmin(ServiceAdmin):
 # --- staff accounts ---------------------------------------------------------------------
 
 
-class GrantInline(admin.TabularInline):
+class GrantInline(NoAddNoChange, admin.TabularInline):
     """The roles an account holds now. Read-only: roles change through requests."""
 
     model = Grant
@@ -232,12 +238,6 @@ class GrantInline(admin.TabularInline):
     readonly_fields = fields
     can_delete = False
     verbose_name_plural = _("roles held (ask for a new one under “role grant requests”)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class AccountAddForm(ServiceFormMixin, forms.ModelForm):

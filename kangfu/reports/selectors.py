@@ -570,7 +570,8 @@ def defects(user, node: Jurisdiction, on: dt.date):
 
 def national_node(user) -> Jurisdiction | None:
     """The national node, when the user supervises it (only they see received figures)."""
-    for node in nodes_for(user, Action.AUDIT_VIEW):  # supervisors' grants
+    # Only a supervisor is granted at national level (access.services.ROLE_LEVELS).
+    for node in nodes_for(user, Action.STATISTICS_VIEW):
         if node.level == Level.NATIONAL:
             return node
     return None

@@ -79,11 +79,6 @@ def case_of(person: Person) -> Case | None:
     return qs.filter(state="open").first() or qs.first()
 
 
-def _category(person: Person, case: Case, measure: Measure | None) -> engine.Category | None:
-    """The one category (cases.selectors.category_of): approved, else the fallback."""
-    return case_selectors.category_of(case)
-
-
 def _away(case: Case, measure: Measure | None) -> list[planning.Away]:
     out = [
         planning.leave_away(leave.leaves_on, leave.returns_on)
@@ -139,7 +134,7 @@ def plan_rebuild(*, person: Person, from_date: dt.date) -> int:
             )
         desired = planning.plan(
             case_selectors.pack_of(case),
-            category=_category(person, case, measure),
+            category=case_selectors.category_of(case),
             measure=dates,
             consent=None if measure is not None else _standing_consent(case),
             away=_away(case, measure),

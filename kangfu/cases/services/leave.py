@@ -214,12 +214,13 @@ def absence_record(
         existing = measure.absences.filter(withdrawn_on=None)
         if existing.filter(first_day__lt=last_day, last_day__gt=first_day).exists():
             raise ValidationError({"first_day": _("This overlaps an absence already recorded.")})
+        covered_by = covering_states(pack_of(case))
         covering = [
             leave
             for leave in measure.leave_requests.filter(
                 leaves_on__lt=last_day, returns_on__gt=first_day
             )
-            if leave.state in covering_states(pack_of(case))
+            if leave.state in covered_by
         ]
         if covering:
             leave = covering[0]
