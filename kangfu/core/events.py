@@ -68,22 +68,30 @@ def publish(event: Event) -> None:
 
 
 @contextmanager
+def _intercepted(choose: Callable[[Event, tuple[Handler, ...]], tuple[Handler, ...]]):
+    """Inside the block, ``choose(event, handlers)`` decides which of the table's handlers
+    run for each published event (what captured and deferred both need)."""
+    original = registry.handlers
+    registry.handlers = lambda event: choose(event, original(event))  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        registry.handlers = original  # type: ignore[method-assign]
+
+
+@contextmanager
 def captured(kind: type[Event] = Event) -> Iterator[list[Event]]:
     """For tests: collect the events of ``kind`` published inside the block (the table's
     handlers still run)."""
     heard: list[Event] = []
-    original = registry.handlers
 
-    def handlers(event: Event) -> tuple[Handler, ...]:
+    def choose(event: Event, found: tuple[Handler, ...]) -> tuple[Handler, ...]:
         if isinstance(event, kind):
             heard.append(event)
-        return original(event)
+        return found
 
-    registry.handlers = handlers  # type: ignore[method-assign]
-    try:
+    with _intercepted(choose):
         yield heard
-    finally:
-        registry.handlers = original  # type: ignore[method-assign]
 
 
 T = TypeVar("T")
@@ -126,17 +134,12 @@ def deferred(*held: Handler) -> Iterator[list[Event]]:
     not do, nobody does.
     """
     heard: list[Event] = []
-    original = registry.handlers
 
-    def handlers(event: Event) -> tuple[Handler, ...]:
-        found = original(event)
+    def choose(event: Event, found: tuple[Handler, ...]) -> tuple[Handler, ...]:
         kept = tuple(h for h in found if h not in held)
         if len(kept) != len(found):
             heard.append(event)
         return kept
 
-    registry.handlers = handlers  # type: ignore[method-assign]
-    try:
+    with _intercepted(choose):
         yield heard
-    finally:
-        registry.handlers = original  # type: ignore[method-assign]
