@@ -147,9 +147,7 @@ def breach_facts(measure: Measure, *, as_of: dt.date | None = None) -> BreachFac
     facts = engine.BreachFacts(
         as_of=as_of,
         measure=engine.MeasureSpan(
-            engine.MeasureKind(measure.kind),
-            measure.starts_on,
-            max(measure.ends_on, measure.starts_on),
+            engine.MeasureKind(measure.kind), measure.starts_on, measure.ends_on
         ),
         leaves=leaves,
         absences=tuple(engine.Absence(a.first_day, a.last_day) for a in absences),
