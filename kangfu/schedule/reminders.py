@@ -3,9 +3,10 @@
 ``refresh(on=…, scope=…)`` works out every reminder that should exist for the cases in
 ``scope`` (a ``Case`` queryset; None for all) into a temporary table — one
 ``INSERT … SELECT`` for the SQL kinds, plus the downgrade candidates the policy engine finds
-while streaming — then deletes the reminders that no longer hold and inserts the new ones
-with two anti-joins. Running it twice changes nothing; memory does not grow with the number
-of cases. The daily sweep calls it for everything; every schedule write calls it for its own
+while streaming — then deletes the reminders that no longer hold (an anti-join against the
+temporary table) and inserts the new ones (``ON CONFLICT DO NOTHING`` on the reminder's
+unique key, see ``insert_sql``). Running it twice changes nothing; memory does not grow with
+the number of cases. The daily sweep calls it for everything; every schedule write calls it for its own
 case; the today page calls it for the caseload it shows.
 """
 
@@ -38,6 +39,8 @@ from kangfu.schedule.models import Appointment, DrugTest, Reminder
 TEMP = "kangfu_desired_reminder"
 MEASURE_ENDING_DAYS = 30
 CHUNK = 2000
+# Below this many changed rows a full refresh leaves the statistics to autovacuum.
+ANALYZE_MIN = 1000
 Progress = Callable[[str], None]
 K = ReminderKind
 
@@ -322,6 +325,31 @@ def _create_temp(cursor) -> None:
     cursor.execute(f"DELETE FROM {TEMP}")
 
 
+def insert_sql() -> str:
+    """The new reminders, from the temporary table into the reminder table.
+
+    ``ON CONFLICT DO NOTHING`` against ``reminder_unique`` rather than ``WHERE NOT EXISTS``:
+    on an empty (or freshly loaded, not yet analysed) reminder table PostgreSQL planned the
+    anti-join as a nested loop over a sequential scan of the table being filled, and each
+    rescan reads the rows this very statement has appended (invisible to it, but read):
+    O(n²), 23–71 s for 52,623 reminders. The unique index answers the same question per row
+    whatever the statistics say, and a concurrent refresh of the same case (a write during
+    the sweep) is skipped rather than failing with a unique violation. ``WHERE true`` is
+    SQLite's way to tell the SELECT's end from the upsert clause."""
+    reminder = _t(Reminder)
+    cols = "case_id, kind, ref, due_on, urgency, detail"
+    return (
+        f"INSERT INTO {reminder} ({cols}) SELECT {cols} FROM {TEMP} d WHERE true "
+        "ON CONFLICT (case_id, kind, ref) DO NOTHING"
+    )
+
+
+def _changed_much(stats: Stats) -> bool:
+    """Whether a full refresh changed enough rows that the table's statistics are stale
+    (autovacuum's own rule: 10 % of the table, at least ANALYZE_MIN rows)."""
+    return stats.inserted + stats.deleted >= max(ANALYZE_MIN, stats.desired // 10)
+
+
 def refresh(
     *, on: dt.date | None = None, scope: QuerySet | None = None, progress: Progress | None = None
 ) -> Stats:
@@ -348,7 +376,7 @@ def refresh(
             cursor.executemany(f"INSERT INTO {TEMP} ({cols}) VALUES (%s,%s,%s,%s,%s,%s)", batch)
         step("downgrades checked")
         if connection.vendor == "postgresql" and scope is None:
-            # Temporary tables are never analysed automatically; the anti-joins need counts.
+            # Temporary tables are never analysed automatically; the anti-join needs counts.
             cursor.execute(f"ANALYZE {TEMP}")
         cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
         stats.desired = cursor.fetchone()[0]
@@ -365,13 +393,13 @@ def refresh(
         )
         stats.deleted = cursor.rowcount
         step("stale reminders cleared")
-        cursor.execute(
-            f"INSERT INTO {reminder} ({cols}) SELECT {cols} FROM {TEMP} d "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {reminder} r WHERE r.case_id = d.case_id "
-            f"AND r.kind = d.kind AND r.ref = d.ref)",
-        )
+        cursor.execute(insert_sql())
         stats.inserted = cursor.rowcount
         cursor.execute(f"DELETE FROM {TEMP}")
+        if connection.vendor == "postgresql" and scope is None and _changed_much(stats):
+            # The reminder table's statistics now describe another table (empty, say, on
+            # the first night): the today page and the snapshot after the sweep read it.
+            cursor.execute(f"ANALYZE {reminder}")
         step("new reminders written")
     return stats
 

@@ -9,6 +9,7 @@ import io
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 
 from kangfu.cases import services as cases
 from kangfu.cases.tests.conftest import day
@@ -121,3 +122,87 @@ def test_it_refreshes_one_case_without_touching_others(personas, people, case_a)
     Reminder.objects.filter(case=case).delete()
     reminders.refresh_cases([case.pk], on=dt.date(2024, 5, 2))
     assert case.reminders.exists() and other.reminders.count() == before
+
+
+def _reminder_rows() -> list[tuple]:
+    return sorted(
+        Reminder.objects.values_list("case_id", "kind", "ref", "due_on", "urgency", "detail")
+    )
+
+
+def _as_if_fresh() -> None:
+    """The reminder table of a database no sweep has run on: empty, and (on PostgreSQL)
+    analysed while empty, as ANALYZE after a restore or an import leaves it."""
+    Reminder.objects.all().delete()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # TRUNCATE (no pages left) refuses while the test's deferred FK checks are queued.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {Reminder._meta.db_table}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            cursor.execute(f"ANALYZE {Reminder._meta.db_table}")
+
+
+def test_a_cold_first_sweep_writes_what_a_warm_one_keeps(personas, people, case_a):
+    active_case(personas.worker_b, people.in_b, reported="2024-01-31")
+    _as_if_fresh()
+    cold = sweep("2024-05-02")
+    rows = _reminder_rows()
+    assert rows and f"{len(rows)} reminders (+{len(rows)} -0)" in cold
+    warm = sweep("2024-05-02")
+    assert f"{len(rows)} reminders (+0 -0)" in warm
+    assert _reminder_rows() == rows
+
+
+def test_the_insert_skips_keys_already_there_instead_of_failing(personas, case_a):
+    """Rows with a reminder's key already in the table (written by a refresh of the same
+    case that committed first: a write during the sweep) are skipped, and so is a second
+    wanted row with the same key; neither fails on the unique key."""
+    case, _ = case_a
+    on = dt.date(2024, 5, 2)
+    reminders.refresh(on=on)
+    rows = _reminder_rows()
+    assert rows
+    table = Reminder._meta.db_table
+    cols = "case_id, kind, ref, due_on, urgency, detail"
+    with connection.cursor() as cursor:
+        reminders._create_temp(cursor)
+        cursor.execute(f"INSERT INTO {reminders.TEMP} ({cols}) SELECT {cols} FROM {table}")
+        new = (case.pk, "overdue", 987654, dt.date(2024, 5, 1), 1, "visit")
+        cursor.executemany(
+            f"INSERT INTO {reminders.TEMP} ({cols}) VALUES (%s, %s, %s, %s, %s, %s)",
+            [new, (*new[:5], "hair_test")],
+        )
+        cursor.execute(reminders.insert_sql())
+        assert cursor.rowcount == 1
+        cursor.execute(f"DELETE FROM {reminders.TEMP}")
+    assert len(_reminder_rows()) == len(rows) + 1
+    assert case.reminders.filter(ref=987654).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+def test_the_insert_into_an_empty_reminder_table_is_no_nested_loop_anti_join(personas, case_a):
+    """On an empty reminder table whose statistics say empty, `INSERT … WHERE NOT EXISTS`
+    was planned as a nested loop over the table being filled: O(n²), 23–71 s for 52,623
+    reminders. The insert must not join the reminder table at all."""
+    case, _ = case_a
+    _as_if_fresh()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples, relpages FROM pg_class WHERE relname = %s",
+            [Reminder._meta.db_table],
+        )
+        assert cursor.fetchone() == (0, 0)
+        reminders._create_temp(cursor)
+        cursor.execute(
+            f"INSERT INTO {reminders.TEMP} (case_id, kind, ref, due_on, urgency, detail) "
+            "SELECT %s, 'overdue', g, DATE '2024-05-01', 1, 'visit' "
+            "FROM generate_series(1, 20000) g",
+            [case.pk],
+        )
+        cursor.execute(f"ANALYZE {reminders.TEMP}")
+        cursor.execute("EXPLAIN " + reminders.insert_sql())
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(f"DELETE FROM {reminders.TEMP}")
+    assert "Join" not in plan and "Nested Loop" not in plan, plan
+    assert "Conflict Arbiter Indexes: reminder_unique" in plan, plan
