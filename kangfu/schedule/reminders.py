@@ -6,8 +6,8 @@
 while streaming — then deletes the reminders that no longer hold (an anti-join against the
 temporary table) and inserts the new ones (``ON CONFLICT DO NOTHING`` on the reminder's
 unique key, see ``insert_sql``). Running it twice changes nothing; memory does not grow with
-the number of cases. The daily sweep calls it for everything; every schedule write calls it for its own
-case; the today page calls it for the caseload it shows.
+the number of cases. The daily sweep calls it for everything; every schedule write calls it
+for its own case; the today page calls it for the caseload it shows.
 """
 
 from __future__ import annotations
