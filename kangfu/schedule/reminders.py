@@ -329,12 +329,13 @@ def insert_sql() -> str:
     """The new reminders, from the temporary table into the reminder table.
 
     ``ON CONFLICT DO NOTHING`` against ``reminder_unique`` rather than ``WHERE NOT EXISTS``:
-    on an empty (or freshly loaded, not yet analysed) reminder table PostgreSQL planned the
-    anti-join as a nested loop over a sequential scan of the table being filled, and each
-    rescan reads the rows this very statement has appended (invisible to it, but read):
-    O(n²), 23–71 s for 52,623 reminders. The unique index answers the same question per row
-    whatever the statistics say, and a concurrent refresh of the same case (a write during
-    the sweep) is skipped rather than failing with a unique violation. ``WHERE true`` is
+    on an empty reminder table whose statistics say so (analysed while empty: a fresh
+    install, restore or import) PostgreSQL planned the anti-join as a nested loop over a
+    sequential scan of the table being filled, and each rescan reads the rows this very
+    statement has appended (invisible to it, but read): O(n²), 23–71 s for 52,623
+    reminders. The unique index answers the same question per row whatever the statistics
+    say, and a concurrent refresh of the same case (a write during the sweep) is skipped
+    rather than failing with a unique violation. ``WHERE true`` is
     SQLite's way to tell the SELECT's end from the upsert clause."""
     reminder = _t(Reminder)
     cols = "case_id, kind, ref, due_on, urgency, detail"
@@ -346,7 +347,7 @@ def insert_sql() -> str:
 
 def _changed_much(stats: Stats) -> bool:
     """Whether a full refresh changed enough rows that the table's statistics are stale
-    (autovacuum's own rule: 10 % of the table, at least ANALYZE_MIN rows)."""
+    (a rule like autovacuum's: 10 % of the table, and at least ANALYZE_MIN rows)."""
     return stats.inserted + stats.deleted >= max(ANALYZE_MIN, stats.desired // 10)
 
 
