@@ -167,8 +167,10 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
         [K.AGREEMENT_UNSIGNED.value, URGENCY[K.AGREEMENT_UNSIGNED], on - dt.timedelta(days=7)],
     )
     # After a transfer the person reports at the new township within 15 days (art. 22).
+    # The ref is the transfer's id negated: the measure branches above key the same kinds on
+    # the measure's id, and the two id spaces overlap (see ``action``).
     branch(
-        f"SELECT t.case_id, CASE WHEN t.report_due_on < %s THEN %s ELSE %s END, t.id, "
+        f"SELECT t.case_id, CASE WHEN t.report_due_on < %s THEN %s ELSE %s END, -t.id, "
         f"t.report_due_on, CASE WHEN t.report_due_on < %s THEN %s ELSE %s END, 'transfer' "
         f"FROM {transfer} t JOIN {case} c ON c.id = t.case_id "
         f"WHERE t.state = 'accepted' AND t.reported_on IS NULL AND t.report_due_on IS NOT NULL "

@@ -109,7 +109,7 @@ def action(reminder: Reminder) -> tuple[str, str]:
         )
     if reminder.kind in (K.REPORT_DUE_SOON, K.REPORT_OVERDUE):
         if reminder.detail == "transfer":
-            return reverse("cases:transfer-report", args=[case.public_id, reminder.ref]), _(
+            return reverse("cases:transfer-report", args=[case.public_id, -reminder.ref]), _(
                 "Record the report at the new township"
             )
         if reminder.kind == K.REPORT_OVERDUE:

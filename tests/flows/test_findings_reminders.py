@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from kangfu.cases import selectors, services
 from kangfu.cases.choices import FindingState
 from kangfu.cases.models import Finding
 from kangfu.cases.tests.conftest import confirm, day, decide, open_case
 from kangfu.cases.tests.test_findings import _active, _three_trips
+from kangfu.schedule import selectors as schedule_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +75,11 @@ def test_a_transfer_sets_the_new_report_deadline_and_asks_for_a_new_agreement(
     transfer.refresh_from_db()
     assert transfer.report_due_on == day("2024-10-08")  # 15 days, past National Day
     reminders.refresh_cases([case.pk], on=day("2024-10-06"))
-    kinds = set(case.reminders.values_list("kind", flat=True))
-    assert "report_due_soon" in kinds
+    due = case.reminders.get(kind="report_due_soon")
+    # Keyed apart from the measure's own report reminders, and it leads to this transfer.
+    assert due.ref == -transfer.pk
+    url, _label = schedule_selectors.action(due)
+    assert url == reverse("cases:transfer-report", args=[case.public_id, transfer.pk])
     reminders.refresh_cases([case.pk], on=day("2024-10-09"))
     kinds = set(case.reminders.values_list("kind", flat=True))
     assert {"report_overdue", "agreement_unsigned"} <= kinds
