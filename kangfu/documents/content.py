@@ -86,6 +86,10 @@ def _check_image(data: bytes, kind: FileType) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # verify() checks the structure (a PNG's chunk checksums and its end); it leaves
+            # the image unusable, so the decode below opens it again.
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
             with Image.open(io.BytesIO(data)) as image:
                 if image.format != {FileType.PNG: "PNG", FileType.JPEG: "JPEG"}[kind]:
                     raise broken
@@ -116,7 +120,9 @@ def _check_pdf(data: bytes) -> None:
             raise refuse(_("The PDF is protected by a password; attach an unprotected copy."))
         if len(reader.pages) < 1:
             raise broken
-        _ = reader.pages[0].mediabox  # reading the first page object proves the tree parses
+        # Reading the first page's box proves the page tree parses.
+        if reader.pages[0].mediabox is None:
+            raise broken
     except ValidationError:
         raise
     except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
