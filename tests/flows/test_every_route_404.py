@@ -26,6 +26,9 @@ from kangfu.api.tests.conftest import bearer, new_token
 from kangfu.cases import services as cases
 from kangfu.cases.models import Case
 from kangfu.cases.tests.conftest import decide
+from kangfu.documents import services as documents
+from kangfu.documents.tests import samples
+from kangfu.documents.tests.conftest import Upload
 from kangfu.ledger.models import ImportRun
 from kangfu.people.services import person_break_glass
 from kangfu.portal import services as portal
@@ -193,6 +196,16 @@ ROUTES = {
     **_each("officer", {"public_id": "import_run"}, "ledger:import-run", "ledger:import-commit"),
     "reports:report": ("worker", {"code": "township", "fmt": "=xlsx"}),
     "reports:received-node": ("worker", {"code": "township"}),
+    **_each(
+        "worker", {"case_id": "case"}, "documents:case-documents", "documents:document-upload"
+    ),
+    **_each(
+        "worker",
+        {"public_id": "document"},
+        "documents:document-file",
+        "documents:document-preview",
+        "documents:document-withdraw",
+    ),
 }
 
 
@@ -318,8 +331,12 @@ def township_c(frozen, tree, personas, people):
     transfer = cases.transfer_propose(
         actor=worker, case=case, to_township=tree.b, reason="residence"
     )
+    document = documents.document_upload(
+        actor=worker, case=case, kind="lab_report", upload=Upload(samples.png(), "c.png")
+    )
     return SimpleNamespace(
         township=tree.c,
+        document=document,
         person=person,
         case=case,
         measure=measure,
