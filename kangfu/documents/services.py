@@ -66,7 +66,11 @@ def _agreement_for(case: Case) -> Agreement:
     )
     if agreement is None:
         raise ValidationError(
-            {"kind": _("This case has no agreement yet: draw it up before attaching the signed one.")}
+            {
+                "kind": _(
+                    "This case has no agreement yet: draw it up before attaching the signed one."
+                )
+            }
         )
     return agreement
 

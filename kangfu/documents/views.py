@@ -121,7 +121,9 @@ def document_upload(request, case_id):
     ctx = _context(request, case)
     if isinstance(ctx, HttpResponse):
         return ctx
-    initial = {"kind": request.GET.get("kind")} if request.GET.get("kind") in DocumentKind.values else {}
+    initial = (
+        {"kind": request.GET.get("kind")} if request.GET.get("kind") in DocumentKind.values else {}
+    )
     form = forms.UploadForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]

@@ -72,7 +72,14 @@ ROUTES = {
     "api:jurisdiction-detail": ("api", {"code": "township"}),
     "api:person-detail": ("api", {"id": "person"}),
     **_each("api", {"id": "case"}, "api:case-detail"),
-    **_each("api", {"case_id": "case"}, "api:case-measures", "api:case-agreements"),
+    **_each(
+        "api",
+        {"case_id": "case"},
+        "api:case-measures",
+        "api:case-agreements",
+        "api:case-documents",
+    ),
+    "api:document-file": ("api", {"id": "document"}),
     "api:leave-request-decision": ("api", {"pk": "leave"}),
     "api:transfer-detail": ("api", {"id": "transfer"}),
     **_each(
@@ -196,9 +203,7 @@ ROUTES = {
     **_each("officer", {"public_id": "import_run"}, "ledger:import-run", "ledger:import-commit"),
     "reports:report": ("worker", {"code": "township", "fmt": "=xlsx"}),
     "reports:received-node": ("worker", {"code": "township"}),
-    **_each(
-        "worker", {"case_id": "case"}, "documents:case-documents", "documents:document-upload"
-    ),
+    **_each("worker", {"case_id": "case"}, "documents:case-documents", "documents:document-upload"),
     **_each(
         "worker",
         {"public_id": "document"},

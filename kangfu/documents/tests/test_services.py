@@ -67,9 +67,7 @@ def test_it_draws_a_first_page_preview_of_a_pdf(personas, case_a):
     assert storage.load(document.preview_name).startswith(content.PNG_MAGIC)
 
 
-def test_without_pdftoppm_a_pdf_has_no_preview_and_is_still_attached(
-    personas, case_a, monkeypatch
-):
+def test_without_pdftoppm_a_pdf_has_no_preview_and_is_still_attached(personas, case_a, monkeypatch):
     monkeypatch.setattr(content, "pdftoppm", lambda: None)
     document = attach(personas.worker_a, case_a, samples.minimal_pdf())
     assert document.preview_name == ""
@@ -186,8 +184,9 @@ def test_a_signature_date_the_agreement_refuses_leaves_nothing_behind(
 
 
 def test_nothing_is_attached_to_a_sealed_case(personas, case_a):
-    Case.objects.filter(pk=case_a.pk).update(state="sealed", closed_on=dt.date(2026, 11, 1),
-                                              sealed_on=dt.date(2026, 11, 2))
+    Case.objects.filter(pk=case_a.pk).update(
+        state="sealed", closed_on=dt.date(2026, 11, 1), sealed_on=dt.date(2026, 11, 2)
+    )
     case_a.refresh_from_db()
     # A sealed case is read-only for case staff (access.permissions.CHANGES_RECORD).
     with pytest.raises(PermissionDenied):

@@ -123,7 +123,9 @@ def test_a_supervisor_states_a_purpose_before_opening_a_file(client, personas, c
     assert AuditEvent.objects.latest("seq").purpose == "supervision"
     # Supervisors read; they do not attach or withdraw.
     assert supervisor.get(_url("document-upload", case_id=case_a.public_id)).status_code == 403
-    assert supervisor.get(_url("document-withdraw", public_id=document.public_id)).status_code == 403
+    assert (
+        supervisor.get(_url("document-withdraw", public_id=document.public_id)).status_code == 403
+    )
 
 
 def test_withdrawal_keeps_the_row_and_the_file_stops_being_served(
