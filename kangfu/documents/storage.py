@@ -33,19 +33,36 @@ def _aad(name: str) -> str:
     return f"documents.file:{name}"
 
 
-def store(data: bytes) -> str:
-    """Encrypt ``data`` into a new file and return its name."""
-    name = secrets.token_hex(16)
+def _write(name: str, data: bytes) -> None:
     path = _path(name)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_suffix(".part")
+    temporary = path.with_name(f"{name}.{secrets.token_hex(4)}.part")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(crypto.encrypt_bytes(data, aad=_aad(name)))
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, path)
+
+
+def store(data: bytes) -> str:
+    """Encrypt ``data`` into a new file and return its name."""
+    name = secrets.token_hex(16)
+    _write(name, data)
     return name
+
+
+def rekey(name: str) -> bool:
+    """Re-encrypt a stored file under the active key if an older one sealed it (the files'
+    part of ``manage.py rotate-keys``). True when it was rewritten."""
+    path = _path(name)
+    if not path.exists():
+        return False
+    raw = path.read_bytes()
+    if crypto.key_id_of_bytes(raw) == crypto.keyring().active_id:
+        return False
+    _write(name, crypto.decrypt_bytes(raw, aad=_aad(name)))
+    return True
 
 
 def load(name: str) -> bytes:

@@ -4,6 +4,7 @@ agreement, sealing and the permission policy."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -266,3 +267,22 @@ def test_an_upload_is_recorded_on_the_persons_record(personas, people, case_a):
         str(people.in_a.public_id),
         ["document"],
     )
+
+
+def test_rotate_keys_re_encrypts_the_stored_files(personas, case_a, settings):
+    from django.core.management import call_command
+
+    from kangfu.core.crypto import _parse_keyring
+
+    document = attach(personas.worker_a, case_a, samples.png())
+    old = crypto.keyring().active_id
+    assert crypto.key_id_of_bytes(storage.path_of(document.stored_name).read_bytes()) == old
+    settings.KANGFU_FIELD_KEYS = "n3:" + crypto.generate_key() + "," + settings.KANGFU_FIELD_KEYS
+    _parse_keyring.cache_clear()
+    try:
+        call_command("rotate-keys", stdout=io.StringIO())
+        for name in (document.stored_name, document.preview_name):
+            assert crypto.key_id_of_bytes(storage.path_of(name).read_bytes()) == "n3"
+        assert storage.load(document.stored_name) == samples.png()
+    finally:
+        _parse_keyring.cache_clear()
