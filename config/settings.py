@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kangfu.risk",
     "kangfu.schedule",
     "kangfu.referrals",
+    "kangfu.documents",
     "kangfu.reports",
     "kangfu.ledger",
     "kangfu.portal",
@@ -283,6 +284,9 @@ KANGFU_BLIND_INDEX_KEY = env_str("KANGFU_BLIND_INDEX_KEY")
 # Backup archives (manage.py backup / restore, docs/data.md): a key of their own, 32 bytes
 # base64, kept apart from the field keys. Empty: backup and restore refuse to run.
 KANGFU_BACKUP_KEY = env_str("KANGFU_BACKUP_KEY", "")
+# Attached documents (kangfu.documents): encrypted files, outside the web root and never
+# served as static or media files; only the audited document views read them.
+KANGFU_DOCUMENT_ROOT = Path(env_str("KANGFU_DOCUMENT_ROOT", str(VAR_DIR / "documents")))
 # The ledger import checks and imports in a thread, and the page polls its progress.
 KANGFU_IMPORT_IN_BACKGROUND = env_bool("KANGFU_IMPORT_IN_BACKGROUND", True)
 

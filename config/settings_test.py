@@ -1,6 +1,7 @@
 """Settings for the test suite: fixed, obviously fake secrets so tests are repeatable."""
 
 import os
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("DEBUG", "false")
@@ -17,6 +18,8 @@ os.environ.setdefault("KANGFU_REPORTS_SIGNING_KEY", "dGVzdC1yZXBvcnRzLXNpZ25pbmc
 os.environ.setdefault("KANGFU_BACKUP_KEY", "dGVzdC1iYWNrdXAta2V5LXRlc3QtYmFja3VwLWtleS0=")
 # Checks and imports run inline in tests: a thread would not see the test's transaction.
 os.environ.setdefault("KANGFU_IMPORT_IN_BACKGROUND", "false")
+# Documents of the tests go to a throw-away folder, never to var/documents.
+os.environ.setdefault("KANGFU_DOCUMENT_ROOT", tempfile.mkdtemp(prefix="kangfu-test-documents-"))
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from config.settings import *

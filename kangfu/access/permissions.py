@@ -35,6 +35,8 @@ class Action:
     # confirm or reject a proposed refusal, serious breach or relapse (never one whose facts
     # the officer entered: cases.services.findings.may_decide adds that rule)
     FINDING_DECIDE = "finding.decide"
+    DOCUMENT_VIEW = "document.view"  # open, download and preview a case's attached files
+    DOCUMENT_UPLOAD = "document.upload"  # attach a file to a case, withdraw one
     LEDGER_IMPORT = "ledger.import"  # bring an office's Excel ledger (台账) into Kangfu
     STATISTICS_VIEW = "statistics.view"  # the figures of a subtree (never persons)
     STATISTICS_RAW = "statistics.raw"  # a township's own figures unsuppressed, at that township
@@ -63,6 +65,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.CASELOAD_HOLD: frozenset({CASEWORKER}),
     Action.CASE_KEEP_SEALED: frozenset({R.RECORDS_OFFICER}),
     Action.FINDING_DECIDE: frozenset({OFFICER}),
+    # Scans and photos are case content: case staff only, never partners (docs/documents.md).
+    Action.DOCUMENT_VIEW: CASE_STAFF,
+    Action.DOCUMENT_UPLOAD: FRONT_LINE,
     Action.LEDGER_IMPORT: frozenset({OFFICER}),
     Action.STATISTICS_VIEW: CASE_STAFF,
     Action.STATISTICS_RAW: FRONT_LINE,
@@ -89,7 +94,7 @@ NOT_BY_AUTHOR: dict[str, str] = {
 
 # Actions that change a record, refused on a record that is read-only (``read_only`` true on
 # it or on the case it hangs off: a sealed case, docs/cases.md). Its keeper still acts on it.
-CHANGES_RECORD = frozenset({Action.CASE_WORK})
+CHANGES_RECORD = frozenset({Action.CASE_WORK, Action.DOCUMENT_UPLOAD})
 
 
 def roles_for(action: str) -> frozenset[str]:

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from kangfu.access.models import Jurisdiction
+from kangfu.documents.choices import DocumentKind
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -99,6 +100,36 @@ class AgreementSerializer(serializers.Serializer):
     measure = serializers.IntegerField(source="measure_id", read_only=True)
     signed_on = serializers.DateField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
+
+
+class DocumentSerializer(serializers.Serializer):
+    """A document's metadata; its bytes come from …/documents/{id}/file/ (an audited read)."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    case = serializers.UUIDField(source="case.public_id", read_only=True)
+    kind = serializers.CharField(read_only=True)
+    file_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    file_name = serializers.CharField(read_only=True)
+    note = serializers.CharField(read_only=True)
+    agreement = serializers.IntegerField(source="agreement_id", read_only=True, allow_null=True)
+    has_preview = serializers.SerializerMethodField()
+    uploaded_at = serializers.DateTimeField(read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    withdrawn_on = serializers.DateField(read_only=True, allow_null=True)
+    withdrawal_reason = serializers.CharField(read_only=True)
+
+    def get_has_preview(self, document) -> bool:
+        return bool(document.preview_name) and not document.is_withdrawn
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    """multipart/form-data: the file is checked by its content (PDF, JPEG, PNG; ≤ 10 MB)."""
+
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    signed_on = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)
 
 
 class CaseSerializer(serializers.Serializer):

@@ -34,6 +34,16 @@ urlpatterns = [
         views.AgreementViewSet.as_view({"get": "list"}),
         name="case-agreements",
     ),
+    re_path(
+        rf"^{case_child}/documents/$",
+        views.DocumentViewSet.as_view({"get": "list", "post": "create"}),
+        name="case-documents",
+    ),
+    re_path(
+        r"^documents/(?P<id>[0-9a-f-]{36})/file/$",
+        views.DocumentFileView.as_view(),
+        name="document-file",
+    ),
     # Anything else under /api/v1/ answers 404 as a problem document, not an HTML page.
     re_path(r"^[\s\S]*$", views.not_found, name="not-found"),
 ]

@@ -8,9 +8,10 @@ from dataclasses import asdict
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import (
@@ -20,9 +21,11 @@ from rest_framework.decorators import (
     permission_classes,
 )
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
 
 from kangfu.access import purpose as access_purpose
 from kangfu.access import selectors as access_selectors
@@ -43,6 +46,8 @@ from kangfu.api.serializers import (
     AuditEventSerializer,
     CaseSerializer,
     CommentSerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
     DrugTestSerializer,
     InboxItemSerializer,
     JurisdictionSerializer,
@@ -59,6 +64,9 @@ from kangfu.cases import services as cases_services
 from kangfu.cases.audit import case_read_audit, caseload_search_audit
 from kangfu.cases.choices import CaseState
 from kangfu.cases.models import LeaveRequest
+from kangfu.documents import selectors as documents_selectors
+from kangfu.documents import services as documents_services
+from kangfu.documents.choices import EXTENSIONS
 from kangfu.inbox import selectors as inbox_selectors
 from kangfu.people import audit as people_audit
 from kangfu.people import selectors as people_selectors
@@ -463,6 +471,86 @@ class AgreementViewSet(viewsets.GenericViewSet):
         case, ctx = _case_for(request, case_id)
         case_read_audit(ctx=ctx, case=case)
         return Response(AgreementSerializer(case.agreements.order_by("-id"), many=True).data)
+
+
+class DocumentViewSet(viewsets.GenericViewSet):
+    """The documents attached to one case: GET lists their metadata (an audited read, one
+    page at a time), POST (multipart/form-data) attaches one — checked by its content, as on
+    the page; a signed agreement records the agreement's signature."""
+
+    scope_group = "cases"
+    serializer_class = DocumentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def _case(self, request, case_id):
+        require(request.user, Action.DOCUMENT_VIEW)
+        case = cases_selectors.case_get(user=request.user, public_id=case_id)
+        return case, purpose_context(request, case.person)
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses=DocumentSerializer(many=True))
+    def list(self, request, case_id=None):
+        case, ctx = self._case(request, case_id)
+        page = self.paginate_queryset(
+            documents_selectors.case_documents(user=request.user, case=case).select_related("case")
+        )
+        person = case.person
+        person.township = case.township
+        audit_record(
+            ctx=ctx,
+            action=AuditAction.READ,
+            obj=person,
+            fields=("documents",),
+            detail=f"documents shown={len(page)}",
+        )
+        return self.get_paginated_response(DocumentSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=PURPOSE_PARAMS,
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: DocumentSerializer},
+    )
+    def create(self, request, case_id=None):
+        case, ctx = self._case(request, case_id)
+        data = DocumentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        upload = values["file"]
+        document = documents_services.document_upload(
+            actor=ctx,
+            case=case,
+            kind=values["kind"],
+            upload=upload,
+            file_name=upload.name or "",
+            note=values.get("note", ""),
+            signed_on=values.get("signed_on"),
+        )
+        return Response(DocumentSerializer(document).data, status=201)
+
+
+# The bytes of a document, in the type its content was found to be.
+FILE_RESPONSES = {(200, t.value): OpenApiTypes.BINARY for t in EXTENSIONS}
+
+
+class DocumentFileView(APIView):
+    """The file of one document: an audited read of the person's record (with the purpose
+    of access when the person is outside the caller's caseload)."""
+
+    scope_group = "cases"
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses=FILE_RESPONSES)
+    def get(self, request, id=None):
+        require(request.user, Action.DOCUMENT_VIEW)
+        document = documents_selectors.document_get(user=request.user, public_id=id)
+        ctx = purpose_context(request, document.case.person)
+        data = documents_selectors.document_open(ctx=ctx, document=document)
+        response = HttpResponse(data, content_type=document.file_type)
+        day = document.uploaded_at.date().isoformat()
+        extension = EXTENSIONS[document.file_type]
+        response["Content-Disposition"] = (
+            f'attachment; filename="{document.kind}-{day}.{extension}"'
+        )
+        response["Cache-Control"] = "no-store, private"
+        return response
 
 
 class LeaveRequestViewSet(mixins.CreateModelMixin, CaseDataViewSet):

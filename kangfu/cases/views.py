@@ -34,10 +34,15 @@ from kangfu.cases.audit import case_read_audit, caseload_search_audit
 from kangfu.cases.choices import LeaveState, MeasureState, TransferState
 from kangfu.cases.models import Case
 from kangfu.cases.services.findings import may_decide
+from kangfu.core.events import Slot
 from kangfu.people import selectors as people_selectors
 from kangfu.people.selectors import person_get, townships_for
 
 PAGE_SIZE = 25
+
+# Sections of the case page that apps above cases draw (documents): ``(request, case)`` →
+# rendered HTML snippets, in page order. Filled in kangfu/web/reactions.py; none by default.
+CASE_SECTIONS: Slot = Slot("cases.case_sections", default=lambda request, case: ())
 
 
 def _context(request, case: Case) -> AccessContext | HttpResponse:
@@ -242,6 +247,7 @@ def case_detail(request, public_id):
             and sealing_due <= selectors.today(),
             "sealing_due": sealing_due,
             "category": selectors.category_of(case),
+            "sections": CASE_SECTIONS(request, case),
             "S": MeasureState,
             "pending": LeaveState.PENDING,
         },

@@ -109,3 +109,38 @@ def blind_index(value: str, *, purpose: str) -> str:
 
 def generate_key() -> str:
     return base64.b64encode(os.urandom(32)).decode()
+
+
+# --- files ------------------------------------------------------------------------------
+# A stored file (kangfu.documents) is ``KF1F`` || key-id length (1 byte) || key id || nonce ||
+# ciphertext+tag: the same keyring and AES-256-GCM as the fields, in binary. The associated
+# data binds it to its name on disk, so files swapped on disk do not decrypt.
+FILE_MAGIC = b"KF1F"
+
+
+def encrypt_bytes(data: bytes, *, aad: str) -> bytes:
+    ring = keyring()
+    key_id = ring.active_id.encode()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(ring.keys[ring.active_id]).encrypt(nonce, data, aad.encode())
+    return FILE_MAGIC + bytes([len(key_id)]) + key_id + nonce + sealed
+
+
+def key_id_of_bytes(blob: bytes) -> str:
+    if blob[:4] != FILE_MAGIC or len(blob) < 5:
+        raise DecryptionError("not an encrypted file")
+    length = blob[4]
+    return blob[5 : 5 + length].decode("ascii", "replace")
+
+
+def decrypt_bytes(blob: bytes, *, aad: str) -> bytes:
+    key_id = key_id_of_bytes(blob)
+    key = keyring().keys.get(key_id)
+    if key is None:
+        raise DecryptionError(f"unknown key id {key_id!r}")
+    start = 5 + len(key_id.encode())
+    nonce, sealed = blob[start : start + NONCE_BYTES], blob[start + NONCE_BYTES :]
+    try:
+        return AESGCM(key).decrypt(nonce, sealed, aad.encode())
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionError("file failed authentication") from exc

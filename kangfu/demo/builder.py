@@ -21,6 +21,7 @@ from kangfu.access.services import department_create, grant_create, jurisdiction
 from kangfu.access.signin.policy import second_factor_required
 from kangfu.cases import services as cases
 from kangfu.cases.models import Measure
+from kangfu.cases.selectors import category_of
 from kangfu.demo.models import DemoMarker
 from kangfu.people import idnumber
 from kangfu.people.models import Person
@@ -239,6 +240,7 @@ def _build(rng: random.Random, persons: int) -> None:
     _second_factors(rng)
     _casework(rng, people)
     _waiting_for_the_officer()
+    _documents()
     # The daily sweep, as cron would run it, so reminders are there from the first look.
     today = timezone.localdate()
     sweep.run(on=today)  # also writes today's statistics snapshot (reactions table)
@@ -412,6 +414,60 @@ def _waiting_for_the_officer() -> None:
                 returns_on=today + dt.timedelta(days=12),
                 destination_county="四川省成都市锦江区",
                 reason="探望住院的父亲",
+            )
+
+
+def _documents() -> None:
+    """For demo_worker's two longest-running cases: a decision scan (a one-page PDF), a photo
+    of a test cassette (a PNG) and, on the first, the signed agreement, which marks the
+    agreement signed; the second keeps an unsigned agreement to try the upload on. Made on
+    the fly (one small WeasyPrint page, one Pillow picture) to keep the build quick."""
+    import io
+
+    from PIL import Image, ImageDraw
+    from weasyprint import HTML
+
+    from kangfu.documents.services import document_upload
+
+    worker = User.objects.get(username="demo_worker")
+    measures = Measure.objects.filter(
+        case__caseworker=worker, state="active", case__state="open"
+    ).order_by("starts_on", "pk")[:2]
+    pdf = HTML(
+        string="<h1 style='font-family: Noto Sans CJK SC, sans-serif'>社区戒毒决定书（演示）</h1>"
+        "<p style='font-family: Noto Sans CJK SC, sans-serif'>演示数据，非真实文书。</p>"
+    ).write_pdf()
+    picture = Image.new("RGB", (360, 240), (245, 245, 240))
+    draw = ImageDraw.Draw(picture)
+    draw.rounded_rectangle((40, 60, 320, 180), radius=18, outline=(90, 90, 90), width=4)
+    for x in (150, 190):  # the two lines of a negative cassette: control and test
+        draw.line((x, 85, x, 155), fill=(180, 40, 60), width=6)
+    photo = io.BytesIO()
+    picture.save(photo, format="PNG")
+
+    class _File(io.BytesIO):
+        def __init__(self, data: bytes, name: str):
+            super().__init__(data)
+            self.name, self.size = name, len(data)
+
+    for n, measure in enumerate(measures):
+        case = measure.case
+        category = category_of(case).value
+        agreement = cases.agreement_draw_up(actor=worker, measure=measure, category=category)
+        uploads = [
+            ("decision_scan", pdf, "决定书.pdf"),
+            ("cassette_photo", photo.getvalue(), "检测板.png"),
+        ]
+        if n == 0 and agreement.signed_on is None:
+            uploads.append(("signed_agreement", pdf, "协议签字页.pdf"))
+        for kind, data, name in uploads:
+            document_upload(
+                actor=worker,
+                case=case,
+                kind=kind,
+                upload=_File(data, name),
+                file_name=name,
+                signed_on=measure.reported_on,
             )
 
 

@@ -25,6 +25,7 @@ import hmac
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import struct
@@ -319,6 +320,7 @@ def backup(*, output: Path | None = None) -> BackupResult:
     with tempfile.TemporaryDirectory(prefix="kangfu-backup-") as tmp:
         work = Path(tmp)
         payload, counts, head = _dump(work)
+        files = document_files()
         manifest = {
             "format": FORMAT,
             "created_at": timezone.now().isoformat(),
@@ -332,6 +334,9 @@ def backup(*, output: Path | None = None) -> BackupResult:
                 "sha256": _sha256(payload),
             },
             "keys": key_fingerprints(),
+            # The attached documents, copied as they lie (already encrypted with the field
+            # keys): the database rows and their files restore together.
+            "documents": {"files": len(files)},
         }
         data = json.dumps(manifest, indent=2, sort_keys=True).encode()
         partial = output.with_name(output.name + ".partial")
@@ -342,6 +347,9 @@ def backup(*, output: Path | None = None) -> BackupResult:
                 info.size, info.mtime = len(data), int(dt.datetime.now().timestamp())
                 tar.addfile(info, io.BytesIO(data))
                 tar.add(payload, arcname=payload.name)
+                for path in files:
+                    relative = path.relative_to(documents_root()).as_posix()
+                    tar.add(path, arcname=f"documents/{relative}")
             sealer.close()
         os.replace(partial, output)
     digest = _sha256(output)
@@ -359,6 +367,43 @@ def backup(*, output: Path | None = None) -> BackupResult:
     return BackupResult(output, manifest, digest)
 
 
+# --- the attached documents (kangfu.documents) -------------------------------------------
+# Their files live outside the database, under random names: aa/bb/<32 hex digits>.
+DOCUMENT_MEMBER = re.compile(r"^documents/([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{28})$")
+
+
+def documents_root() -> Path:
+    return Path(settings.KANGFU_DOCUMENT_ROOT)
+
+
+def document_files() -> list[Path]:
+    root = documents_root()
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(root.glob("*/*/*")):
+        relative = f"documents/{path.relative_to(root).as_posix()}"
+        if path.is_file() and DOCUMENT_MEMBER.match(relative):
+            found.append(path)
+    return found
+
+
+def _restore_documents(work: Path) -> int:
+    """Move the archive's document files into KANGFU_DOCUMENT_ROOT (never over a file)."""
+    source = work / "documents"
+    if not source.is_dir():
+        return 0
+    moved = 0
+    for path in sorted(source.glob("*/*/*")):
+        target = documents_root() / path.relative_to(source)
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        shutil.move(path, target)
+        moved += 1
+    return moved
+
+
 # --- restore -----------------------------------------------------------------------------
 
 
@@ -371,6 +416,12 @@ def _open_archive(path: Path, key: bytes, work: Path) -> tuple[dict, Path]:
                 for member in tar:
                     if member.name == "manifest.json":
                         manifest = json.loads(tar.extractfile(member).read())
+                    elif member.isfile() and DOCUMENT_MEMBER.match(member.name):
+                        # Names checked against the pattern: nothing is written outside work/.
+                        target = work / member.name
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        with open(target, "wb") as out:
+                            shutil.copyfileobj(tar.extractfile(member), out, CHUNK)
                     elif member.name in ("db.sqlite3", "db.pgdump") and member.isfile():
                         payload = work / member.name
                         with open(payload, "wb") as out:
@@ -475,6 +526,7 @@ def restore(*, path: Path, allow_nonempty: bool = False) -> RestoreResult:
                 "just created with `migrate`), never over live data."
             )
         _load(payload, manifest["vendor"])
+        _restore_documents(Path(tmp))
     counts, head = database_counts()
     expected = manifest["tables"]
     differing = [t for t, n in expected.items() if counts.get(t) != n]

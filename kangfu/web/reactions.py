@@ -17,7 +17,9 @@ from kangfu.cases import selectors as case_selectors
 from kangfu.cases.events import CaseSealed, FindingConfirmed, LeaveApproved, MeasureChanged
 from kangfu.cases.selectors import BOOKED_BETWEEN, CASELOAD_COLUMNS, TEST_FACTS
 from kangfu.cases.templatetags.cases import REFERRAL_EVENT_PARAMS
+from kangfu.cases.views import CASE_SECTIONS
 from kangfu.core import events
+from kangfu.documents import views as documents
 from kangfu.people.models import PARTNER_PERSONS, SEALED_PERSONS
 from kangfu.people.selectors import PARTNER_FIELDS_OF, PERSON_COLUMN_CHOICES, PERSON_COLUMNS
 from kangfu.portal import reactions as portal
@@ -50,6 +52,14 @@ REACTIONS: dict[type[events.Event], tuple] = {
     CredentialsChanged: (api.revoke_tokens,),
 }
 
+# The sections apps above cases draw on the case page, in page order.
+CASE_PAGE_SECTIONS = (documents.case_section,)
+
+
+def case_sections(request, case) -> tuple:
+    return tuple(draw(request, case) for draw in CASE_PAGE_SECTIONS)
+
+
 SLOTS = (
     (PARTNER_PERSONS, referrals.partner_person_condition),
     (PARTNER_FIELDS_OF, referrals.partner_fields),
@@ -60,6 +70,7 @@ SLOTS = (
     (PERSON_COLUMNS, schedule_selectors.person_columns),
     (PERSON_COLUMN_CHOICES, schedule_selectors.person_column_choices),
     (REFERRAL_EVENT_PARAMS, referral_event_params),
+    (CASE_SECTIONS, case_sections),
 )
 
 

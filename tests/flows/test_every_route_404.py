@@ -26,6 +26,9 @@ from kangfu.api.tests.conftest import bearer, new_token
 from kangfu.cases import services as cases
 from kangfu.cases.models import Case
 from kangfu.cases.tests.conftest import decide
+from kangfu.documents import services as documents
+from kangfu.documents.tests import samples
+from kangfu.documents.tests.conftest import Upload
 from kangfu.ledger.models import ImportRun
 from kangfu.people.services import person_break_glass
 from kangfu.portal import services as portal
@@ -69,7 +72,14 @@ ROUTES = {
     "api:jurisdiction-detail": ("api", {"code": "township"}),
     "api:person-detail": ("api", {"id": "person"}),
     **_each("api", {"id": "case"}, "api:case-detail"),
-    **_each("api", {"case_id": "case"}, "api:case-measures", "api:case-agreements"),
+    **_each(
+        "api",
+        {"case_id": "case"},
+        "api:case-measures",
+        "api:case-agreements",
+        "api:case-documents",
+    ),
+    "api:document-file": ("api", {"id": "document"}),
     "api:leave-request-decision": ("api", {"pk": "leave"}),
     "api:transfer-detail": ("api", {"id": "transfer"}),
     **_each(
@@ -193,6 +203,14 @@ ROUTES = {
     **_each("officer", {"public_id": "import_run"}, "ledger:import-run", "ledger:import-commit"),
     "reports:report": ("worker", {"code": "township", "fmt": "=xlsx"}),
     "reports:received-node": ("worker", {"code": "township"}),
+    **_each("worker", {"case_id": "case"}, "documents:case-documents", "documents:document-upload"),
+    **_each(
+        "worker",
+        {"public_id": "document"},
+        "documents:document-file",
+        "documents:document-preview",
+        "documents:document-withdraw",
+    ),
 }
 
 
@@ -318,8 +336,12 @@ def township_c(frozen, tree, personas, people):
     transfer = cases.transfer_propose(
         actor=worker, case=case, to_township=tree.b, reason="residence"
     )
+    document = documents.document_upload(
+        actor=worker, case=case, kind="lab_report", upload=Upload(samples.png(), "c.png")
+    )
     return SimpleNamespace(
         township=tree.c,
+        document=document,
         person=person,
         case=case,
         measure=measure,

@@ -25,6 +25,8 @@ EXPECTED = {
     "caseload.hold": {CW},
     "case.keep_sealed": {"records_officer"},
     "finding.decide": {OFF},
+    "document.view": {CW, OFF, SUP},
+    "document.upload": {CW, OFF},
     "ledger.import": {OFF},
     "statistics.view": {CW, OFF, SUP},
     "statistics.raw": {CW, OFF},

@@ -11,11 +11,16 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import register
 from kangfu.cases import services
 from kangfu.cases.tests.conftest import day, decide, open_case
+from kangfu.documents.services import document_upload
+from kangfu.documents.tests import samples
+from kangfu.documents.tests.conftest import Upload
+from kangfu.documents.tests.samples import png
 from kangfu.risk import services as risk
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +68,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # Supervisors read and approve; only the township records decisions.
     ("api:case-measures", "POST"): row(201, 404, 403, 403, 403),
     ("api:case-agreements", "GET"): row(200, 404, 200, 403, 403),
+    # Documents: case staff read (an audited read); only the township attaches.
+    ("api:case-documents", "GET"): row(200, 404, 200, 403, 403),
+    ("api:case-documents", "POST"): row(201, 404, 403, 403, 403),
+    ("api:document-file", "GET"): row(200, 404, 200, 403, 403),
     ("api:leave-request-list", "GET"): row(200, 200, 200, 403, 403),
     ("api:leave-request-list", "POST"): row(201, 404, 403, 403, 403),
     ("api:leave-request-decision", "POST"): row(200, 404, 403, 403, 403),
@@ -96,6 +105,8 @@ def path_for(name: str, objects) -> str:
         "api:case-detail": {"id": objects.case.public_id},
         "api:case-measures": {"case_id": objects.case.public_id},
         "api:case-agreements": {"case_id": objects.case.public_id},
+        "api:case-documents": {"case_id": objects.case.public_id},
+        "api:document-file": {"id": objects.document.public_id},
         "api:leave-request-decision": {"pk": objects.leave.pk},
         "api:transfer-detail": {"id": objects.transfer.public_id},
         "api:assessment-detail": {"id": objects.assessment.public_id},
@@ -162,10 +173,14 @@ def objects(personas, tree, people):
         actor=personas.worker_a,
         assessment=risk.assessment_start(actor=personas.worker_a, person=third),
     )
+    document = document_upload(
+        actor=personas.worker_a, case=case, kind="other", upload=Upload(samples.png())
+    )
     return SimpleNamespace(
         tree=tree,
         people=people,
         case=case,
+        document=document,
         leave=leave,
         transfer=transfer,
         empty_case=empty_case,
@@ -196,7 +211,12 @@ def test_the_authorization_matrix(route, method, api, objects):
     for persona in PERSONAS:
         client = getattr(api, persona)
         call = getattr(client, method.lower())
-        response = call(path, body, format="json") if body else call(path)
+        if (route, method) in MULTIPART:
+            # A fresh file per call: an upload is read once.
+            upload = {**MULTIPART[(route, method)], "file": SimpleUploadedFile("a.png", png())}
+            response = call(path, upload, format="multipart")
+        else:
+            response = call(path, body, format="json") if body else call(path)
         got[persona] = response.status_code
     assert got == MATRIX[(route, method)]
 
@@ -235,4 +255,9 @@ PAYLOADS: dict[tuple[str, str], dict] = {
     },
     ("api:assessment-approve", "POST"): {"comment": "同意"},
     ("api:assessment-send-back", "POST"): {"comment": "请补充 H3 的诊断证明"},
+}
+
+# Writes sent as multipart/form-data (a file upload); "file" is added per call.
+MULTIPART: dict[tuple[str, str], dict] = {
+    ("api:case-documents", "POST"): {"kind": "other"},
 }

@@ -81,3 +81,13 @@ def test_demo_supervisors_get_a_second_factor_and_a_code_command(client):
     assert client.get("/people/").status_code == 200
     with pytest.raises(CommandError, match="no second factor"):
         call_command("demo", "--code", "demo_worker", stdout=io.StringIO())
+
+
+def test_demo_worker_has_documents_to_show_and_an_agreement_signed_by_its_scan():
+    from kangfu.documents.models import Document
+
+    demo.build(persons=60)
+    documents = Document.objects.filter(case__caseworker__username="demo_worker")
+    assert {d.kind for d in documents} == {"decision_scan", "cassette_photo", "signed_agreement"}
+    signed = documents.get(kind="signed_agreement")
+    assert signed.agreement.signed_on is not None and signed.preview_name

@@ -98,3 +98,30 @@ def test_backup_refuses_without_a_key(settings):
     settings.KANGFU_BACKUP_KEY = ""
     with pytest.raises(bk.BackupError, match="KANGFU_BACKUP_KEY is not set"):
         bk.backup_key()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_attached_documents_travel_with_the_backup(personas, people, tmp_path, settings):
+    from kangfu.documents import services as documents
+    from kangfu.documents import storage
+    from kangfu.documents.models import Document
+    from kangfu.documents.tests import samples
+    from kangfu.documents.tests.conftest import Upload, reported_case
+
+    settings.KANGFU_DOCUMENT_ROOT = tmp_path / "here"
+    with time_machine.travel(dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC), tick=False):
+        case = reported_case(personas.worker_a, people.in_a)
+        document = documents.document_upload(
+            actor=personas.worker_a, case=case, kind="lab_report", upload=Upload(samples.png())
+        )
+    archive = tmp_path / "kangfu.kfb"
+    result = bk.backup(output=archive)
+    assert result.manifest["documents"] == {"files": 2}  # the file and its preview
+    assert samples.png() not in archive.read_bytes()
+    call_command("flush", interactive=False)
+    # Restored on another machine: an empty database and an empty document folder.
+    settings.KANGFU_DOCUMENT_ROOT = tmp_path / "there"
+    call_command("restore", str(archive))
+    restored = Document.objects.get()
+    assert restored.stored_name == document.stored_name
+    assert storage.load(restored.stored_name) == samples.png()

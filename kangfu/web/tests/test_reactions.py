@@ -82,3 +82,9 @@ def test_a_failing_reaction_rolls_the_write_back(personas, people, monkeypatch):
     stored = Measure.objects.get(pk=measure.pk)
     assert stored.state == MeasureState.AWAITING_REPORT and stored.reported_on is None
     assert not transaction.get_connection().in_atomic_block
+
+
+def test_it_pins_the_sections_higher_apps_draw_on_the_case_page():
+    assert [_name(draw) for draw in reactions.CASE_PAGE_SECTIONS] == [
+        "kangfu.documents.views.case_section",
+    ]

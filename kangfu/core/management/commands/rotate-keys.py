@@ -30,6 +30,12 @@ class Command(BaseCommand):
                         obj.save(update_fields=[f.name for f in fields])
             total += len(stale)
             self.stdout.write(f"{model._meta.label}: {len(stale)} row(s) re-encrypted")
+        for model in apps.get_models():
+            # Encrypted files outside the database (kangfu.documents): a model that keeps
+            # some offers ``rekey_stored_files()`` and answers how many it re-encrypted.
+            rekey = getattr(model, "rekey_stored_files", None)
+            if callable(rekey):
+                self.stdout.write(f"{model._meta.label}: {rekey()} file(s) re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"Done: {total} row(s) now under key {active}."))
 
     def _stale_pks(self, model, fields, active: str) -> list:
