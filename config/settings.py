@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kangfu.risk",
     "kangfu.schedule",
     "kangfu.referrals",
+    "kangfu.visits",
     "kangfu.reports",
     "kangfu.ledger",
     "kangfu.portal",

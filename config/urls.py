@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("kangfu.api.urls")),
     path("people/", include("kangfu.people.urls")),
     path("referrals/", include("kangfu.referrals.urls")),
+    path("visits/", include("kangfu.visits.urls")),
     path("reports/", include("kangfu.reports.urls")),
     path("portal/", include("kangfu.portal.urls")),
     path("cases/", include("kangfu.cases.urls")),

@@ -29,6 +29,8 @@ from kangfu.risk.events import CategoryApproved
 from kangfu.schedule import reactions as schedule
 from kangfu.schedule import selectors as schedule_selectors
 from kangfu.schedule.events import SweepCompleted
+from kangfu.schedule.selectors import TODAY_SECTIONS
+from kangfu.visits import selectors as visits
 
 REACTIONS: dict[type[events.Event], tuple] = {
     # A measure starts, is suspended, resumes, ends, terminates or is refused:
@@ -60,6 +62,7 @@ SLOTS = (
     (PERSON_COLUMNS, schedule_selectors.person_columns),
     (PERSON_COLUMN_CHOICES, schedule_selectors.person_column_choices),
     (REFERRAL_EVENT_PARAMS, referral_event_params),
+    (TODAY_SECTIONS, visits.today_sections),
 )
 
 
