@@ -68,7 +68,11 @@ def test_the_portal_never_loads_the_note(personas, people, frozen, django_assert
     person = people.in_a
     case, _measure = under_measure(personas.worker_a, person)
     visits.visit_record(
-        actor=personas.worker_a, case=case, visited_on=dt.date(2026, 11, 20), place="home", note=NOTE
+        actor=personas.worker_a,
+        case=case,
+        visited_on=dt.date(2026, 11, 20),
+        place="home",
+        note=NOTE,
     )
     (visit,) = person_visits(person)
     assert "note" in visit.get_deferred_fields()

@@ -50,9 +50,7 @@ def test_it_keeps_the_note_others_and_tasks_encrypted_at_rest(cases_ab, personas
         follow_ups=[("转介心理咨询", D(2026, 12, 1))],
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT note, others_present FROM visits_visit WHERE id = %s", [visit.pk]
-        )
+        cursor.execute("SELECT note, others_present FROM visits_visit WHERE id = %s", [visit.pk])
         note, others = cursor.fetchone()
         cursor.execute("SELECT task FROM visits_followup WHERE visit_id = %s", [visit.pk])
         (task,) = cursor.fetchone()

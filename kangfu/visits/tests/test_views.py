@@ -165,7 +165,9 @@ def test_withdrawing_through_the_page_plans_the_visit_again(client, cases_ab, pe
     assert client.post(url, {"reason": "记错了对象"}).status_code == 302
     visit.refresh_from_db()
     assert visit.withdrawn_on is not None
-    assert Appointment.objects.get(case=cases_ab.a, kind="visit", on=D(2026, 11, 5)).state == "planned"
+    assert (
+        Appointment.objects.get(case=cases_ab.a, kind="visit", on=D(2026, 11, 5)).state == "planned"
+    )
     assert "记错了对象" in _page(client, "visits:visit-detail", visit.public_id)
 
 
