@@ -46,7 +46,10 @@ def cases_ab(frozen, personas, people):
     )
 
 
-def record(worker, case, *, on=D(2026, 11, 24), place="home", note="谈到找工作的困难", **kw):
+FROZEN_DAY = D(2026, 11, 24)
+
+
+def record(worker, case, *, on=FROZEN_DAY, place="home", note="谈到找工作的困难", **kw):
     from kangfu.visits import services
 
     return services.visit_record(
