@@ -38,6 +38,22 @@ def test_it_pins_who_reacts_to_what():
     }
 
 
+def test_it_pins_who_answers_each_slot():
+    assert {slot.name: _name(answer) for slot, answer in reactions.SLOTS} == {
+        "people.partner_persons": "kangfu.referrals.selectors.partner_person_condition",
+        "people.partner_fields": "kangfu.referrals.selectors.partner_fields",
+        "people.sealed_persons": "kangfu.cases.selectors.sealed_persons",
+        "cases.test_facts": "kangfu.schedule.selectors.test_facts",
+        "cases.booked_between": "kangfu.schedule.selectors.booked_between",
+        "cases.caseload_columns": "kangfu.schedule.selectors.caseload_columns",
+        "people.person_columns": "kangfu.schedule.selectors.person_columns",
+        "people.person_column_choices": "kangfu.schedule.selectors.person_column_choices",
+        "cases.referral_event_params": "kangfu.referrals.choices.referral_event_params",
+        # The today page's extra sections: a visit's follow-up tasks.
+        "schedule.today_sections": "kangfu.visits.selectors.today_sections",
+    }
+
+
 def test_every_slot_in_kangfu_is_filled_by_the_table():
     found = {
         value.name: value
