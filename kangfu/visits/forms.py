@@ -29,7 +29,7 @@ class VisitForm(forms.Form):
         help_text=_("Family members, an employer, a doctor … as the note needs them."),
     )
     note = forms.CharField(
-        label=_("Note"),
+        label=_("Notes of the conversation"),
         max_length=services.NOTE_MAX,
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
