@@ -243,7 +243,13 @@ PAYLOADS: dict[tuple[str, str], dict] = {
         "sample": "urine",
         "screen_result": "negative",
     },
-    ("api:visit-list", "POST"): {"case": "CASE", "visited_on": "2024-06-02", "place": "office"},
+    ("api:visit-list", "POST"): {
+        "case": "CASE",
+        "visited_on": "2024-06-02",
+        "place": "office",
+        "others_present": "母亲",
+        "note": "谈到找工作",
+    },
     ("api:assessment-approve", "POST"): {"comment": "同意"},
     ("api:assessment-send-back", "POST"): {"comment": "请补充 H3 的诊断证明"},
 }
