@@ -14,7 +14,13 @@ from __future__ import annotations
 from kangfu.access.events import CredentialsChanged
 from kangfu.api import reactions as api
 from kangfu.cases import selectors as case_selectors
-from kangfu.cases.events import CaseSealed, FindingConfirmed, LeaveApproved, MeasureChanged
+from kangfu.cases.events import (
+    CaseSealed,
+    FindingConfirmed,
+    IdentityPurged,
+    LeaveApproved,
+    MeasureChanged,
+)
 from kangfu.cases.selectors import BOOKED_BETWEEN, CASELOAD_COLUMNS, TEST_FACTS
 from kangfu.cases.templatetags.cases import REFERRAL_EVENT_PARAMS
 from kangfu.core import events
@@ -30,6 +36,7 @@ from kangfu.schedule import reactions as schedule
 from kangfu.schedule import selectors as schedule_selectors
 from kangfu.schedule.events import SweepCompleted
 from kangfu.schedule.selectors import TODAY_SECTIONS
+from kangfu.visits import reactions as visit_reactions
 from kangfu.visits import selectors as visits
 
 REACTIONS: dict[type[events.Event], tuple] = {
@@ -46,6 +53,8 @@ REACTIONS: dict[type[events.Event], tuple] = {
     CategoryApproved: (schedule.replan_after_category,),
     # The last case is sealed: the person's portal closes.
     CaseSealed: (portal.portal_off,),
+    # A sealed case's identity data is purged: the free text of its visits goes with it.
+    IdentityPurged: (visit_reactions.purge_notes,),
     # The daily sweep is done: the day's statistics snapshot per township.
     SweepCompleted: (reports.snapshot_after_sweep,),
     # A password changed or was reset, or an account was switched off: its API tokens end.

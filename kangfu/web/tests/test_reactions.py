@@ -33,6 +33,7 @@ def test_it_pins_who_reacts_to_what():
         "FindingConfirmed": ["kangfu.risk.reactions.mark_after_finding"],
         "CategoryApproved": ["kangfu.schedule.reactions.replan_after_category"],
         "CaseSealed": ["kangfu.portal.reactions.portal_off"],
+        "IdentityPurged": ["kangfu.visits.reactions.purge_notes"],
         "SweepCompleted": ["kangfu.reports.reactions.snapshot_after_sweep"],
         "CredentialsChanged": ["kangfu.api.reactions.revoke_tokens"],
     }
