@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kangfu.schedule",
     "kangfu.referrals",
     "kangfu.documents",
+    "kangfu.visits",
     "kangfu.reports",
     "kangfu.ledger",
     "kangfu.portal",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/", include("kangfu.people.urls")),
     path("referrals/", include("kangfu.referrals.urls")),
     path("documents/", include("kangfu.documents.urls")),
+    path("visits/", include("kangfu.visits.urls")),
     path("reports/", include("kangfu.reports.urls")),
     path("portal/", include("kangfu.portal.urls")),
     path("cases/", include("kangfu.cases.urls")),

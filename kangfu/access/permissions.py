@@ -47,6 +47,12 @@ class Action:
     AUDIT_REVIEW = "audit.review"  # review someone else's emergency access
     BREAK_GLASS = "break_glass"  # emergency access to a record outside one's caseload
     ADMINISTER = "administer"  # accounts and grants (never case content)
+    # record a visit or interview (走访、谈话), its follow-up tasks, withdraw one entered by
+    # mistake; the visit list itself (date, place, who was there) is CASE_VIEW
+    VISIT_RECORD = "visit.record"
+    # read a visit's note and follow-up tasks: the case's own front-line staff only, never a
+    # supervisor or partner (docs/visits.md); every read is audited
+    VISIT_NOTE_VIEW = "visit.note_view"
 
 
 R = Role
@@ -78,6 +84,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     Action.AUDIT_REVIEW: frozenset({SUPERVISOR}),
     Action.BREAK_GLASS: frozenset({R.EMERGENCY_ACCESS}),
     Action.ADMINISTER: frozenset({R.ADMINISTRATOR}),
+    Action.VISIT_RECORD: FRONT_LINE,
+    Action.VISIT_NOTE_VIEW: FRONT_LINE,
 }
 
 # Roles whose grant opens no subtree (see nodes_for).
@@ -94,7 +102,7 @@ NOT_BY_AUTHOR: dict[str, str] = {
 
 # Actions that change a record, refused on a record that is read-only (``read_only`` true on
 # it or on the case it hangs off: a sealed case, docs/cases.md). Its keeper still acts on it.
-CHANGES_RECORD = frozenset({Action.CASE_WORK, Action.DOCUMENT_UPLOAD})
+CHANGES_RECORD = frozenset({Action.CASE_WORK, Action.DOCUMENT_UPLOAD, Action.VISIT_RECORD})
 
 
 def roles_for(action: str) -> frozenset[str]:

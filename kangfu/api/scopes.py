@@ -10,7 +10,7 @@ GROUPS = {
     "people": _("Persons"),
     "cases": _("Cases, measures, agreements, leave and transfers"),
     "assessments": _("Risk assessments"),
-    "schedule": _("Appointments, drug tests and reminders"),
+    "schedule": _("Appointments, visits, drug tests and reminders"),
     "audit": _("Audit events"),
     "inbox": _("Inbox: what waits on my decision"),
 }

@@ -258,6 +258,43 @@ class DrugTestSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
+class FollowUpSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    task = serializers.CharField(max_length=300)
+    due_on = serializers.DateField()
+    done_on = serializers.DateField(read_only=True, allow_null=True)
+
+
+class VisitSerializer(serializers.Serializer):
+    """A visit or interview. ``note``, ``others_present`` and ``follow_ups`` are written on
+    create and read back only on one visit's own address, and only by the case's front-line
+    staff (``visit.note_view``); lists never carry them."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    case = serializers.UUIDField(source="case.public_id")
+    visited_on = serializers.DateField()
+    place = serializers.ChoiceField(choices=["home", "office", "phone", "video", "workplace"])
+    staff = serializers.SerializerMethodField()
+    appointment = serializers.IntegerField(source="appointment_id", read_only=True)
+    withdrawn_on = serializers.DateField(read_only=True, allow_null=True)
+    others_present = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, write_only=True
+    )
+    note = serializers.CharField(max_length=4000, required=False, allow_blank=True, write_only=True)
+    follow_ups = FollowUpSerializer(many=True, required=False, write_only=True)
+
+    def get_staff(self, visit) -> list[str]:
+        return [u.username for u in visit.staff.all()]
+
+
+class VisitNoteSerializer(VisitSerializer):
+    """One visit as its front-line staff read it: with the note and the follow-ups."""
+
+    others_present = serializers.CharField(read_only=True)
+    note = serializers.CharField(read_only=True)
+    follow_ups = FollowUpSerializer(many=True, read_only=True, source="follow_ups.all")
+
+
 class ReminderSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     case = serializers.UUIDField(source="case.public_id", read_only=True)

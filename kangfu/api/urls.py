@@ -15,6 +15,7 @@ router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("appointments", views.AppointmentViewSet, basename="appointment")
 router.register("drug-tests", views.DrugTestViewSet, basename="drug-test")
 router.register("reminders", views.ReminderViewSet, basename="reminder")
+router.register("visits", views.VisitViewSet, basename="visit")
 router.register("inbox", views.InboxViewSet, basename="inbox")
 
 case_child = r"cases/(?P<case_id>[0-9a-f-]{36})"

@@ -58,6 +58,8 @@ from kangfu.api.serializers import (
     PersonWriteSerializer,
     ReminderSerializer,
     TransferSerializer,
+    VisitNoteSerializer,
+    VisitSerializer,
 )
 from kangfu.cases import selectors as cases_selectors
 from kangfu.cases import services as cases_services
@@ -80,6 +82,9 @@ from kangfu.risk.models import Assessment
 from kangfu.schedule import selectors as schedule_selectors
 from kangfu.schedule import services as schedule_services
 from kangfu.schedule.models import Appointment, DrugTest, Reminder
+from kangfu.visits import selectors as visits_selectors
+from kangfu.visits import services as visits_services
+from kangfu.visits.models import Visit
 
 
 @extend_schema(exclude=True)
@@ -808,6 +813,61 @@ class ReminderViewSet(CaseDataViewSet):
             return Reminder.objects.none()
         require(self.request.user, Action.CASE_VIEW)
         return schedule_selectors.reminders_for(user=self.request.user)
+
+
+class VisitViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, CaseDataViewSet):
+    """Visits and interviews of the caller's cases (filter by case), newest first, without
+    notes. GET …/{id}/ gives one visit — with its note and follow-up tasks only to the case's
+    front-line staff, as an audited read. POST records one through the page's service (the
+    planned visit it matches is marked done)."""
+
+    scope_group = "schedule"
+    serializer_class = VisitSerializer
+    model = Visit
+    lookup_field = "public_id"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9a-f-]{36}"
+    audit_query, audit_fields = "visits", ("visit",)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Visit.objects.none()
+        require(self.request.user, Action.CASE_VIEW)
+        qs = visits_selectors.visits_for(user=self.request.user)
+        case = self.request.query_params.get("case")
+        if case:
+            if not _is_uuid(case):
+                raise ValidationError({"case": [_("Not a valid case id.")]})
+            qs = qs.filter(case__public_id=case)
+        return qs
+
+    @extend_schema(parameters=[OpenApiParameter("case", str, description="Public id of a case.")])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses=VisitNoteSerializer)
+    def retrieve(self, request, *args, **kwargs):
+        require(request.user, Action.CASE_VIEW)
+        visit = visits_selectors.visit_get(user=request.user, public_id=kwargs["id"])
+        ctx = purpose_context(request, visit.case.person)
+        if visits_selectors.may_read_note(request.user, visit.case):
+            visits_selectors.note_read_audit(ctx=ctx, visit=visit)
+            return Response(VisitNoteSerializer(visit).data)
+        audit_record(
+            ctx=ctx, action=AuditAction.READ, obj=visit.case.person, fields=("name", "visit")
+        )
+        return Response(VisitSerializer(visit).data)
+
+    @extend_schema(parameters=PURPOSE_PARAMS, responses={201: VisitNoteSerializer})
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        values, case, ctx = _case_input(request, VisitSerializer)
+        follow_ups = [(f["task"], f["due_on"]) for f in values.pop("follow_ups", [])]
+        visit = visits_services.visit_record(
+            actor=ctx, case=case, staff=[request.user], follow_ups=follow_ups, **values
+        )
+        visit = visits_selectors.visit_get(user=request.user, public_id=visit.public_id)
+        return Response(VisitNoteSerializer(visit).data, status=201)
 
 
 def _is_uuid(value: str) -> bool:

@@ -73,3 +73,12 @@ class CaseSealed(Event):
 
     case: Case
     ctx: AccessContext
+
+
+@dataclass(frozen=True)
+class IdentityPurged(Event):
+    """The identity data of a sealed case was purged at the end of its retention: what
+    higher apps keep in free text about the person (visit notes) goes with it."""
+
+    case: Case
+    ctx: AccessContext

@@ -31,6 +31,7 @@ from kangfu.risk import services as risk
 from kangfu.schedule import services as schedule
 from kangfu.schedule import sweep
 from kangfu.schedule.models import Appointment
+from kangfu.visits import services as visits
 
 DEMO_PASSWORD = "kangfu-demo-2026"
 DEMO_LOGIN_ORDER = (
@@ -484,7 +485,41 @@ def _past_results(rng: random.Random, worker: User, case, today: dt.date) -> Non
                 sample=schedule.sample_for(appointment),
                 screen_result="positive" if rng.random() < 0.02 else "negative",
             )
+        elif appointment.kind == "visit":
+            _visit(rng, worker, case, appointment.on, today)
         else:
             schedule.appointment_outcome(
                 actor=worker, appointment=appointment, outcome="done", on=appointment.on
             )
+
+
+VISIT_NOTES = (
+    "入户走访，本人在家，精神状态良好。谈到近期在找工作，愿意参加技能培训。",
+    "在社区办公室谈话。本人按时尿检，对协议内容清楚，反映与家人关系有所缓和。",
+    "电话回访。本人在外地务工已书面报告，近况稳定，约定返回后到办公室面谈。",
+    "到工作单位了解情况，负责人反映本人工作表现正常，出勤稳定。",
+    "视频谈话。本人情绪低落，睡眠不好，建议转介心理咨询，本人同意考虑。",
+)
+FOLLOW_UPS = ("联系街道就业服务站推荐岗位", "转介心理咨询并确认预约时间", "协助申请临时救助")
+# The note of each kind of visit above, by where it took place.
+VISIT_PLACES = ("home", "office", "phone", "workplace", "video")
+
+
+def _visit(rng: random.Random, worker: User, case, on: dt.date, today: dt.date) -> None:
+    """A visit recorded on its planned day (which fulfils the plan), a few with a follow-up
+    task still open around today, so the case page and the today page show them."""
+    pick = rng.randrange(len(VISIT_NOTES))
+    follow_ups = []
+    if today - on <= dt.timedelta(days=45) and rng.random() < 0.5:
+        due = max(on, today + dt.timedelta(days=rng.randrange(-3, 6)))
+        follow_ups.append((rng.choice(FOLLOW_UPS), due))
+    visits.visit_record(
+        actor=worker,
+        case=case,
+        visited_on=on,
+        place=VISIT_PLACES[pick],
+        staff=[worker],
+        others_present="母亲" if VISIT_PLACES[pick] == "home" else "",
+        note=VISIT_NOTES[pick],
+        follow_ups=follow_ups,
+    )

@@ -21,6 +21,7 @@ urlpatterns = [
     path("leave/new/", views.leave_new, name="leave-new"),
     path("support/", views.support, name="support"),
     path("support/<uuid:public_id>/", views.referral, name="referral"),
+    path("visits/", views.visits, name="visits"),
     path("record/", views.record, name="record"),
     path("account/", views.account, name="account"),
     path("account/two-step/", views.totp_setup, name="totp-setup"),

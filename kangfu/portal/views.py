@@ -34,6 +34,7 @@ from kangfu.portal.auth import portal_required
 from kangfu.referrals import services as referral_services
 from kangfu.referrals.choices import REQUIRED_CATEGORIES, CloseReason, ReferralState
 from kangfu.referrals.selectors import person_referral_get, person_referrals
+from kangfu.visits.selectors import person_visits
 
 RECORD_PAGE_SIZE = 30
 
@@ -426,6 +427,16 @@ def referral(request, public_id):
         "portal/referral.html",
         {"referral": item, "form": form, "required": REQUIRED_CATEGORIES},
     )
+
+
+@portal_required
+def visits(request):
+    """The visits and interviews that took place: the day and where, never what was noted
+    (visits.selectors.person_visits does not even load the note)."""
+    person = request.portal.person
+    page = Paginator(person_visits(person), RECORD_PAGE_SIZE).get_page(request.GET.get("page"))
+    _read(request, ("visit",))
+    return render(request, "portal/visits.html", {"page": page})
 
 
 @portal_required

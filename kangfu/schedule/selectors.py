@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
@@ -12,6 +13,7 @@ from kangfu.access.permissions import Action, may
 from kangfu.access.scoping import scoped_get
 from kangfu.cases.choices import LIVE_STATES, MeasureKind
 from kangfu.cases.models import Case, Measure
+from kangfu.core.events import Slot
 from kangfu.risk.choices import RiskCategory
 from kangfu.risk.models import PersonRisk
 from kangfu.schedule.choices import TEST_KINDS, AppointmentState, ReminderKind
@@ -23,6 +25,35 @@ from kangfu.schedule.models import (
 )
 
 K = ReminderKind
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    """One line a higher app adds to the today page (a visit's follow-up task)."""
+
+    case: Case
+    due_on: dt.date
+    text: str
+    url: str  # the page the line is about
+    done_url: str = ""  # a POST here marks it done ("" when it cannot be from this page)
+
+
+@dataclass(frozen=True)
+class TodaySection:
+    """A section of the today page filled by a higher app: a page of its items, the total
+    and where the whole list is."""
+
+    key: str
+    title: str
+    items: tuple[TodayItem, ...]
+    total: int
+    more_url: str = ""
+
+
+# Sections higher apps add to the today page (the visits app: follow-up tasks). Called with
+# the acting AccessContext (the higher app audits what it shows), the drilled-down township
+# id or None, and the day; the closed default adds nothing.
+TODAY_SECTIONS: Slot = Slot("schedule.today_sections", default=lambda *, ctx, township_id, on: ())
 
 
 def caseload_scope(user) -> QuerySet[Case]:

@@ -36,6 +36,7 @@ from kangfu.policy import engine
 from kangfu.schedule import planning, reminders
 from kangfu.schedule.choices import (
     SAMPLE_OF_KIND,
+    AppointmentKind,
     AppointmentState,
     Basis,
     DelegationState,
@@ -578,6 +579,68 @@ def appointment_outcome(
             cases.breach_check(ctx=ctx, measure=measure, on=on)
         _audit(ctx, case, AuditAction.UPDATE, ("appointment.state",))
         reminders.refresh_cases([case.pk])
+    return appointment
+
+
+# A recorded visit fulfils a planned one whose day lies from this many days after the visit
+# back to this many days before it (docs/visits.md "Planned visits").
+VISIT_EARLY_DAYS = 15
+VISIT_LATE_DAYS = 30
+VISIT_KINDS = (AppointmentKind.VISIT, AppointmentKind.CALL)
+
+
+def visit_match(case: Case, on: dt.date) -> Appointment | None:
+    """The planned visit (or aftercare call) a contact on ``on`` fulfils: the earliest still
+    planned one of the case whose day lies from ``VISIT_LATE_DAYS`` before ``on`` to
+    ``VISIT_EARLY_DAYS`` after it. Earliest, so a late visit catches up the one overdue
+    before the next is counted; bounded, so one visit never clears months of missed ones."""
+    return (
+        Appointment.objects.filter(
+            case=case,
+            kind__in=[k.value for k in VISIT_KINDS],
+            state=AppointmentState.PLANNED,
+            on__gte=on - dt.timedelta(days=VISIT_LATE_DAYS),
+            on__lte=on + dt.timedelta(days=VISIT_EARLY_DAYS),
+        )
+        .order_by("on", "id")
+        .first()
+    )
+
+
+def visit_fulfil(*, actor: Actor, case: Case, on: dt.date) -> Appointment | None:
+    """PUBLIC, for the visits app, inside its transaction: mark the planned visit that a
+    visit recorded on ``on`` fulfils (``visit_match``) done on that day, which clears its
+    due-today or overdue reminder. Returns it, or None when nothing planned matches."""
+    ctx = _ctx(actor)
+    require(ctx.actor, Action.CASE_WORK, case)
+    with transaction.atomic():
+        match = visit_match(case, on)
+        if match is None:
+            return None
+        # Locked and re-checked by the outcome service (a double submit is told so).
+        return appointment_outcome(
+            actor=ctx, appointment=match, outcome=AppointmentState.DONE, on=on
+        )
+
+
+def appointment_reopen(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """PUBLIC, for the visits app: a visit or call marked done by a visit record that was
+    then withdrawn (entered by mistake) is planned again, so its reminder comes back."""
+    ctx = _ctx(actor)
+    require(ctx.actor, Action.CASE_WORK, appointment.case)
+    if appointment.kind not in VISIT_KINDS:
+        raise ValidationError(_("Only a visit or call can be planned again."))
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.state == AppointmentState.DONE:
+            appointment.state, appointment.done_on, appointment.note = (
+                AppointmentState.PLANNED,
+                None,
+                "",
+            )
+            appointment.save(update_fields=["state", "done_on", "note"])
+            _audit(ctx, appointment.case, AuditAction.UPDATE, ("appointment.state",))
+            reminders.refresh_cases([appointment.case_id])
     return appointment
 
 

@@ -89,6 +89,14 @@ def today(request):
             f"page={page.number}",
         )
     sealed = list(selectors.sealed_reminders(user=user)[:PAGE_SIZE])
+    # Sections of higher apps (a visit's follow-up tasks): they scope and audit their own.
+    sections = list(
+        selectors.TODAY_SECTIONS(
+            ctx=AccessContext.from_request(request),
+            township_id=township_id,
+            on=case_selectors.today(),
+        )
+    )
     return render(
         request,
         "schedule/today.html#list" if request.htmx else "schedule/today.html",
@@ -99,6 +107,8 @@ def today(request):
             "kinds": list(ReminderKind),
             "township_id": township_id,
             "sealed": sealed,
+            "sections": [s for s in sections if s.total],
+            "today": case_selectors.today(),
             "K": ReminderKind,
         },
     )

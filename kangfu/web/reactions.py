@@ -14,7 +14,13 @@ from __future__ import annotations
 from kangfu.access.events import CredentialsChanged
 from kangfu.api import reactions as api
 from kangfu.cases import selectors as case_selectors
-from kangfu.cases.events import CaseSealed, FindingConfirmed, LeaveApproved, MeasureChanged
+from kangfu.cases.events import (
+    CaseSealed,
+    FindingConfirmed,
+    IdentityPurged,
+    LeaveApproved,
+    MeasureChanged,
+)
 from kangfu.cases.selectors import BOOKED_BETWEEN, CASELOAD_COLUMNS, TEST_FACTS
 from kangfu.cases.templatetags.cases import REFERRAL_EVENT_PARAMS
 from kangfu.cases.views import CASE_SECTIONS
@@ -31,6 +37,10 @@ from kangfu.risk.events import CategoryApproved
 from kangfu.schedule import reactions as schedule
 from kangfu.schedule import selectors as schedule_selectors
 from kangfu.schedule.events import SweepCompleted
+from kangfu.schedule.selectors import TODAY_SECTIONS
+from kangfu.visits import reactions as visit_reactions
+from kangfu.visits import selectors as visits
+from kangfu.visits import views as visit_views
 
 REACTIONS: dict[type[events.Event], tuple] = {
     # A measure starts, is suspended, resumes, ends, terminates or is refused:
@@ -46,6 +56,8 @@ REACTIONS: dict[type[events.Event], tuple] = {
     CategoryApproved: (schedule.replan_after_category,),
     # The last case is sealed: the person's portal closes.
     CaseSealed: (portal.portal_off,),
+    # A sealed case's identity data is purged: the free text of its visits goes with it.
+    IdentityPurged: (visit_reactions.purge_notes,),
     # The daily sweep is done: the day's statistics snapshot per township.
     SweepCompleted: (reports.snapshot_after_sweep,),
     # A password changed or was reset, or an account was switched off: its API tokens end.
@@ -53,7 +65,7 @@ REACTIONS: dict[type[events.Event], tuple] = {
 }
 
 # The sections apps above cases draw on the case page, in page order.
-CASE_PAGE_SECTIONS = (documents.case_section,)
+CASE_PAGE_SECTIONS = (visit_views.case_section, documents.case_section)
 
 
 def case_sections(request, case) -> tuple:
@@ -71,6 +83,7 @@ SLOTS = (
     (PERSON_COLUMN_CHOICES, schedule_selectors.person_column_choices),
     (REFERRAL_EVENT_PARAMS, referral_event_params),
     (CASE_SECTIONS, case_sections),
+    (TODAY_SECTIONS, visits.today_sections),
 )
 
 

@@ -38,6 +38,7 @@ from kangfu.referrals.tests.helpers import provider, refer
 from kangfu.risk import services as risk
 from kangfu.schedule import services as schedule
 from kangfu.schedule.models import Appointment
+from kangfu.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 
@@ -211,6 +212,16 @@ ROUTES = {
         "documents:document-preview",
         "documents:document-withdraw",
     ),
+    **_each("worker", CASE, "visits:case", "visits:visit-create"),
+    **_each(
+        "worker",
+        {"public_id": "visit"},
+        "visits:visit-detail",
+        "visits:visit-withdraw",
+        "visits:follow-up-add",
+    ),
+    "visits:follow-up-done": ("worker", {"pk": "follow_up"}),
+    "api:visit-detail": ("api", {"id": "visit"}),
 }
 
 
@@ -333,6 +344,14 @@ def township_c(frozen, tree, personas, people):
         id_number=person.id_number,
         reason="送医急救，需要核实身份并联系家属",
     )
+    visit = visits.visit_record(
+        actor=worker,
+        case=case,
+        visited_on=D(2026, 11, 20),
+        place="home",
+        note="走访记录",
+        follow_ups=[("回访", D(2026, 11, 30))],
+    )
     transfer = cases.transfer_propose(
         actor=worker, case=case, to_township=tree.b, reason="residence"
     )
@@ -364,6 +383,8 @@ def township_c(frozen, tree, personas, people):
         sealed=sealed,
         break_glass=AuditEvent.objects.filter(action="break_glass").latest("seq"),
         transfer=transfer,
+        visit=visit,
+        follow_up=visit.follow_ups.get(),
         token=token_create(
             ctx=AccessContext.of(worker), name="c", scopes=list(all_scopes()), days=30
         )[0],

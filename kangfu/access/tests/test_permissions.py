@@ -37,6 +37,8 @@ EXPECTED = {
     "audit.review": {SUP},
     "break_glass": {"emergency_access"},
     "administer": {"administrator"},
+    "visit.record": {CW, OFF},
+    "visit.note_view": {CW, OFF},
 }
 
 

@@ -17,11 +17,20 @@ from kangfu.cases.models import LeaveRequest, Measure
 from kangfu.people.models import Person
 from kangfu.risk.models import Assessment
 from kangfu.schedule.models import DrugTest
+from kangfu.visits.models import Visit
 
 pytestmark = pytest.mark.django_db
 
 INVISIBLE = ("\u200b", "\u200f", "\u202e", "\u2066")
-DATES = {"decided_on", "received_on", "submitted_on", "leaves_on", "returns_on", "taken_on"}
+DATES = {
+    "decided_on",
+    "received_on",
+    "submitted_on",
+    "leaves_on",
+    "returns_on",
+    "taken_on",
+    "visited_on",
+}
 NUMBERS = {"term_months": ("99999999999999999999", "-5", "1e9"), "appointment": ("10" * 20,)}
 # Text the field must refuse outright (a 4xx naming it), whatever field it is.
 REFUSED_TEXT = {"overflow": "长" * 10_000, "nul": "看\x00病"}
@@ -34,7 +43,8 @@ WRITES += [("api:leave-request-decision", "POST")]
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Person, Measure, LeaveRequest, DrugTest, Assessment))
+    models = (Person, Measure, LeaveRequest, DrugTest, Assessment, Visit)
+    return tuple(m.objects.count() for m in models)
 
 
 def cases():

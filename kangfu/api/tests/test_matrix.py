@@ -22,6 +22,7 @@ from kangfu.documents.tests import samples
 from kangfu.documents.tests.conftest import Upload
 from kangfu.documents.tests.samples import png
 from kangfu.risk import services as risk
+from kangfu.visits import services as visits
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api:drug-test-list", "GET"): row(200, 200, 200, 403, 403),
     ("api:drug-test-list", "POST"): row(201, 404, 403, 403, 403),
     ("api:reminder-list", "GET"): row(200, 200, 200, 403, 403),
+    ("api:visit-list", "GET"): row(200, 200, 200, 403, 403),
+    ("api:visit-list", "POST"): row(201, 404, 403, 403, 403),
+    # The supervisor gets the visit without its note (kangfu/api/tests/test_visits_api.py).
+    ("api:visit-detail", "GET"): row(200, 404, 200, 403, 403),
     # Everyone signed in has an inbox (empty when they decide nothing); its own scope.
     ("api:inbox-list", "GET"): row(200, 200, 200, 200, 200),
     # The access log is for supervisors only.
@@ -113,6 +118,7 @@ def path_for(name: str, objects) -> str:
         "api:assessment-submit": {"id": objects.assessment.public_id},
         "api:assessment-approve": {"id": objects.submitted.public_id},
         "api:assessment-send-back": {"id": objects.submitted.public_id},
+        "api:visit-detail": {"id": objects.visit.public_id},
     }.get(name, {})
     if name == "api:case-measures" and objects.method == "POST":
         kwargs = {"case_id": objects.empty_case.public_id}
@@ -176,11 +182,15 @@ def objects(personas, tree, people):
     document = document_upload(
         actor=personas.worker_a, case=case, kind="other", upload=Upload(samples.png())
     )
+    visit = visits.visit_record(
+        actor=personas.worker_a, case=case, visited_on=day("2024-06-01"), place="home", note="记录"
+    )
     return SimpleNamespace(
         tree=tree,
         people=people,
         case=case,
         document=document,
+        visit=visit,
         leave=leave,
         transfer=transfer,
         empty_case=empty_case,
@@ -252,6 +262,13 @@ PAYLOADS: dict[tuple[str, str], dict] = {
         "taken_on": "2024-06-02",
         "sample": "urine",
         "screen_result": "negative",
+    },
+    ("api:visit-list", "POST"): {
+        "case": "CASE",
+        "visited_on": "2024-06-02",
+        "place": "office",
+        "others_present": "母亲",
+        "note": "谈到找工作",
     },
     ("api:assessment-approve", "POST"): {"comment": "同意"},
     ("api:assessment-send-back", "POST"): {"comment": "请补充 H3 的诊断证明"},

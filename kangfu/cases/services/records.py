@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from kangfu.access.choices import AuditAction
 from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import CaseState, EventKind
-from kangfu.cases.events import CaseSealed
+from kangfu.cases.events import CaseSealed, IdentityPurged
 from kangfu.cases.models import Case, LegalHold
 from kangfu.cases.selectors import pack_of, sealing_due
 from kangfu.cases.services._base import Actor, _audit, _ctx, _event, _today
@@ -110,4 +110,5 @@ def case_purge_identity(*, actor: Actor, case: Case) -> Case:
         case.purged_on = today
         case.save(update_fields=["purged_on"])
         _event(case, EventKind.PURGED, today, ctx)
+        publish(IdentityPurged(case=case, ctx=ctx))
     return case

@@ -33,8 +33,27 @@ def test_it_pins_who_reacts_to_what():
         "FindingConfirmed": ["kangfu.risk.reactions.mark_after_finding"],
         "CategoryApproved": ["kangfu.schedule.reactions.replan_after_category"],
         "CaseSealed": ["kangfu.portal.reactions.portal_off"],
+        "IdentityPurged": ["kangfu.visits.reactions.purge_notes"],
         "SweepCompleted": ["kangfu.reports.reactions.snapshot_after_sweep"],
         "CredentialsChanged": ["kangfu.api.reactions.revoke_tokens"],
+    }
+
+
+def test_it_pins_who_answers_each_slot():
+    assert {slot.name: _name(answer) for slot, answer in reactions.SLOTS} == {
+        "people.partner_persons": "kangfu.referrals.selectors.partner_person_condition",
+        "people.partner_fields": "kangfu.referrals.selectors.partner_fields",
+        "people.sealed_persons": "kangfu.cases.selectors.sealed_persons",
+        "cases.test_facts": "kangfu.schedule.selectors.test_facts",
+        "cases.booked_between": "kangfu.schedule.selectors.booked_between",
+        "cases.caseload_columns": "kangfu.schedule.selectors.caseload_columns",
+        "people.person_columns": "kangfu.schedule.selectors.person_columns",
+        "people.person_column_choices": "kangfu.schedule.selectors.person_column_choices",
+        "cases.referral_event_params": "kangfu.referrals.choices.referral_event_params",
+        # The case page's sections drawn by higher apps (CASE_PAGE_SECTIONS, pinned below).
+        "cases.case_sections": "kangfu.web.reactions.case_sections",
+        # The today page's extra sections: a visit's follow-up tasks.
+        "schedule.today_sections": "kangfu.visits.selectors.today_sections",
     }
 
 
@@ -86,5 +105,6 @@ def test_a_failing_reaction_rolls_the_write_back(personas, people, monkeypatch):
 
 def test_it_pins_the_sections_higher_apps_draw_on_the_case_page():
     assert [_name(draw) for draw in reactions.CASE_PAGE_SECTIONS] == [
+        "kangfu.visits.views.case_section",
         "kangfu.documents.views.case_section",
     ]
