@@ -85,6 +85,22 @@ STRINGS = (
     gettext_noop("The password is too similar to the %(verbose_name)s."),
     gettext_noop("This password is entirely numeric."),
     gettext_noop("%(model)s instance with %(field)s %(value)r is not a valid choice."),
+    gettext_noop("This password is too common."),
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        "min_length",
+    ),
+    gettext_noop("Your password can’t be a commonly used password."),
+    gettext_noop("Your password can’t be entirely numeric."),
+    gettext_noop(
+        "Please enter a correct %(username)s and password. Note that both "
+        "fields may be case-sensitive."
+    ),
+    gettext_noop("This account is inactive."),
+    gettext_noop("The two password fields didn’t match."),
+    gettext_noop("Your old password was entered incorrectly. Please enter it again."),
     # Django REST framework: field errors its zh_Hans catalogue lacks
     gettext_noop("A valid biginteger is required."),
     gettext_noop("Integer value too large to convert to float"),
