@@ -294,8 +294,8 @@ def describe(event, names: Mapping[str, str] | None = None) -> str:
             parts.append(
                 _("Imported the package of %(place)s for %(period)s (%(n)s places)") % facts
             )
-    elif event.detail:
+    elif event.detail and not event.detail.startswith("{"):
         parts.append(event.detail)  # a fact this table does not know yet: shown as stored
     if event.fields:
         parts.append(_("data: %(fields)s") % {"fields": field_labels(event.fields)})
-    return sep.join(parts)
+    return sep.join(part for part in parts if part)
