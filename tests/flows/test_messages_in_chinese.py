@@ -17,6 +17,7 @@ from rest_framework import exceptions, fields, pagination, serializers
 from rest_framework.utils import formatting
 
 import kangfu
+from kangfu.api import exceptions as api_exceptions
 from kangfu.core import i18n
 
 
@@ -103,6 +104,7 @@ def test_every_api_error_speaks_chinese(kangfu_classes):
     for cls in [*_subclasses_of_drf(), *kangfu_classes["exceptions"]]:
         messages.append(cls.default_detail)
     messages.append(exceptions.Throttled.extra_detail_plural)
+    messages.extend(api_exceptions.TITLES.values())  # the problem+json titles
     assert i18n.not_in_chinese(messages) == []
 
 
