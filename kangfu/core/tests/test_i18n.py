@@ -2,10 +2,13 @@ import functools
 import shutil
 
 import polib
+import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import translation
 
 from kangfu.core import i18n
 
@@ -114,3 +117,13 @@ def test_the_check_catches_an_untranslated_validator():
     assert i18n.not_in_chinese(i18n.messages_of(validator)) == [
         "Only digits, please (no translation)."
     ]
+
+
+@pytest.mark.parametrize("header", ["zh-CN", "zh-cn,zh;q=0.9", "zh-Hans-CN", "zh", "zh-TW", ""])
+def test_every_way_a_browser_asks_for_chinese_gets_the_zh_hans_catalogues(client, header):
+    """LANGUAGE_CODE zh-hans maps to the zh_Hans folders (ours, Django's, DRF's) whatever
+    the browser sends; Django's own strings come from its catalogue, ours from ours."""
+    assert translation.to_locale(settings.LANGUAGE_CODE) == "zh_Hans"
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE=header).content.decode()
+    assert '<html lang="zh-hans">' in page and "登录" in page
+    assert i18n.not_in_chinese([translation.gettext_lazy("Enter a valid email address.")]) == []
