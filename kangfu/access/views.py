@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from kangfu.access import selectors
 from kangfu.access.audit import AccessContext, audit_log_read_audit
+from kangfu.access.audit_text import attach_descriptions
 from kangfu.access.forms import AuditFilterForm, ReviewForm
 from kangfu.access.permissions import Action, require
 from kangfu.access.services import break_glass_review
@@ -48,7 +49,7 @@ def audit_list(request):
     context = {
         "form": form,
         "page": page,
-        "rows": selectors.flag_events(rows),
+        "rows": selectors.flag_events(attach_descriptions(rows)),
         "querystring": params.urlencode(),
         "threshold": selectors.many_persons_threshold(),
         "unreviewed": selectors.unreviewed_break_glass_count(request.user),

@@ -6,7 +6,9 @@ from kangfu.api.scopes import scope_choices
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=60, help_text=_("What the token is for, e.g. 'lab upload'.")
+        label=_("Token name"),
+        max_length=60,
+        help_text=_("What the token is for, e.g. 'lab upload'."),
     )
     scopes = forms.MultipleChoiceField(
         label=_("Scopes"), choices=scope_choices, widget=forms.CheckboxSelectMultiple

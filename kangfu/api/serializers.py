@@ -188,6 +188,8 @@ class AuditEventSerializer(serializers.Serializer):
     purpose = serializers.CharField(read_only=True)
     outside_caseload = serializers.BooleanField(read_only=True)
     client_address = serializers.CharField(read_only=True, allow_null=True)
+    # The event in words, in the language asked for (Accept-Language), as the audit page shows it.
+    description = serializers.CharField(read_only=True)
 
 
 class AssessmentSerializer(serializers.Serializer):

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from kangfu.access import purpose as access_purpose
 from kangfu.access import selectors as access_selectors
 from kangfu.access.audit import AccessContext, audit_log_read_audit, audit_record
+from kangfu.access.audit_text import attach_descriptions
 from kangfu.access.choices import PROMPT_PURPOSES, AuditAction, Level
 from kangfu.access.forms import PurposeForm
 from kangfu.access.models import Jurisdiction, User
@@ -645,6 +646,7 @@ class AuditEventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             person=request.query_params.get("person", "")[:64].replace("\x00", ""),
             events=page,
         )
+        page = attach_descriptions(list(page))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.audit_text import attach_descriptions
 from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.forms import DisclosureForm, PurposeForm
 from kangfu.access.permissions import Action, may, require
@@ -437,10 +439,16 @@ def person_access_record(request, public_id):
             {
                 "person": person,
                 "masked_id": _mask(person.id_number),
-                "events": events.iterator(chunk_size=500),
+                "events": _described(events.iterator(chunk_size=500)),
                 "disclosures": list(person.disclosures.all()),
             },
         )
+
+
+def _described(events, chunk: int = 500):
+    """Events with their sentence, a chunk at a time (one query per chunk for place names)."""
+    while batch := list(itertools.islice(events, chunk)):
+        yield from attach_descriptions(batch)
 
 
 def _mask(id_number: str) -> str:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kangfu.access.audit import audit_record, client_address
+from kangfu.access.audit_text import attach_descriptions
 from kangfu.access.choices import AuditAction
 from kangfu.cases import services as case_services
 from kangfu.cases.agreements import agreement_pdf
@@ -453,7 +454,12 @@ def record(request):
     return render(
         request,
         "portal/record.html",
-        {"page": page, "disclosures": list(selectors.disclosures(person)), "mine": mine},
+        {
+            "page": page,
+            "events": attach_descriptions(list(page.object_list)),
+            "disclosures": list(selectors.disclosures(person)),
+            "mine": mine,
+        },
     )
 
 

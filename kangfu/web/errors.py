@@ -12,4 +12,7 @@ from django.shortcuts import render
 
 def csrf_failure(request, reason: str = ""):
     # `reason` is Django's English diagnosis; it stays out of the page (and the logs have it).
-    return render(request, "403_csrf.html", status=403)
+    response = render(request, "403_csrf.html", status=403)
+    # htmx shows no error page: static/js/kangfu.js reads this to say the form expired.
+    response["X-Kangfu-Error"] = "csrf"
+    return response

@@ -447,3 +447,57 @@ def test_the_printable_record_lists_accesses_and_disclosures_in_chinese(client, 
     # Staff appear as role and office, not by personal name or account.
     assert "王社工" not in body and "supervisor" not in body
     assert events_about(person)[-1].action == AuditAction.PRINT
+
+
+# --- the log in words ---------------------------------------------------------------------
+
+
+def _today_search(user, node, hits):
+    from kangfu.access.audit import audit_record
+
+    audit_record(
+        ctx=user,
+        action=AuditAction.SEARCH,
+        obj=("schedule.reminder", "", node.path),
+        fields=("name", "reminders"),
+        outside_caseload=True,
+        detail=f"query=today township={node.pk} hits={hits} page=1",
+    )
+
+
+@time_machine.travel(DAYTIME, tick=False)
+def test_the_audit_list_tells_each_event_as_a_chinese_sentence(client, personas, tree, people):
+    _today_search(personas.worker_a, tree.a, 12)
+    sign_in_zh(client, personas.worker_a)
+    client.get(LIST, {"q": "张"})
+    sign_in_zh(client, personas.supervisor)
+    body = client.get(AUDIT).content.decode()
+    assert "查看“今日待办”页面，乡镇：城东街道，命中 12 条，涉及数据：姓名、提醒" in body
+    assert "按姓名查找人员，命中 1 条，涉及数据：出生日期、禁毒社工、姓名、性别" in body
+    assert "本人负责" in body  # the purpose, by its label
+    for internal in ("query=", "hits=", "township=", "birth_date", "name_prefix"):
+        assert internal not in body
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_the_audit_list_names_places_in_a_constant_number_of_queries(
+    client, personas, tree, size, django_assert_max_num_queries
+):
+    for n in range(size):
+        _today_search(personas.supervisor, [tree.a, tree.b][n % 2], n)
+    sign_in(client, personas.supervisor)
+    # As above, plus one for the "many persons" flag (these searches are outside the
+    # caseload) and one for the names of every place the page mentions: 20 at any size.
+    with django_assert_max_num_queries(20):
+        body = client.get(AUDIT).content.decode()
+    assert "城西街道" in body and "城东街道" in body
+
+
+@time_machine.travel(DAYTIME, tick=False)
+def test_the_printable_record_says_what_was_seen(client, personas, people):
+    sign_in(client, personas.worker_a)
+    client.get(url("person-detail", people.in_a))
+    page = client.get(url("person-access-record", people.in_a)).content.decode()
+    body = page.split('class="print-page"')[1]
+    assert "查阅或办理的内容" in body and "涉及数据：查阅记录、住址、出生日期" in body
+    assert "birth_date" not in body and "id_number" not in body

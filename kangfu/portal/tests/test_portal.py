@@ -249,6 +249,8 @@ def test_the_record_page_lists_accesses_by_office_and_role(portal_client, record
     assert "您本人（网上服务）" not in body
     body = portal_client.get(url("portal:record") + "?mine=1").content.decode()
     assert "您本人（网上服务）" in body
+    # What was looked at, in words (never field names such as access_history).
+    assert "涉及数据：" in body and "access_history" not in body
 
 
 def test_staff_pages_give_404_to_another_jurisdiction(client, record, personas, tree):

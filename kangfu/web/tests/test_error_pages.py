@@ -71,3 +71,34 @@ def test_it_renders_the_500_page_without_touching_the_database(django_assert_num
         response = server_error(request)
     assert response.status_code == 500
     assert "服务器出错" in response.content.decode()
+
+
+def test_it_shows_a_chinese_400_page_without_any_data(personas, settings):
+    settings.ROOT_URLCONF = "kangfu.web.tests.urls_failing"
+    client = Client()
+    sign_in(client, personas.worker_a)
+    response = client.get("/suspicious/")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "无法处理该请求" in page and "本次未保存任何内容" in page
+    assert 'class="topbar"' in page and "Bad Request" not in page
+    for leaked in ("张伟", "520102199003070018", "boundary"):
+        assert leaked not in page
+
+
+def test_it_shows_the_chinese_400_page_for_an_unknown_host_name(settings):
+    settings.ALLOWED_HOSTS = ["kangfu.example.cn"]
+    response = Client().get("/", HTTP_HOST="evil.example.com")
+    assert response.status_code == 400
+    assert "无法处理该请求" in response.content.decode()
+
+
+def test_an_htmx_request_that_fails_the_csrf_check_is_told_so(personas):
+    client = Client(enforce_csrf_checks=True)
+    sign_in(client, personas.worker_a)
+    response = client.post("/logout/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 403 and response["X-Kangfu-Error"] == "csrf"
+    # The page carries the Chinese texts static/js/kangfu.js shows when htmx swaps nothing.
+    page = client.get("/").content.decode()
+    assert 'id="request-error"' in page and "表单已失效，本次未保存任何内容" in page
+    assert "js/kangfu.js" in page
