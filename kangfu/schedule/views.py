@@ -80,7 +80,7 @@ def today(request):
     rows: list[tuple[Any, str, str]] = []
     if qs is not None:
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = [(r, *selectors.action(r)) for r in page.object_list]
+        rows = [(r, *selectors.action(r, request.user)) for r in page.object_list]
         audit_record(
             ctx=AccessContext.from_request(request),
             action=AuditAction.SEARCH,
