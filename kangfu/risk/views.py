@@ -567,6 +567,7 @@ def review_notify(request, public_id):
 
 VIEWS = {
     "due": lambda user, on: selectors.due_for_review(user=user, on=on),
+    "soon": lambda user, on: selectors.review_soon(user=user, on=on),
     "high": lambda user, on: selectors.high_without_fresh_assessment(user=user, on=on),
     "approval": lambda user, on: selectors.awaiting_approval(user=user),
     "reviews": lambda user, on: selectors.open_review_requests(user=user),
