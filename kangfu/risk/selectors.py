@@ -183,11 +183,12 @@ def review_due_cases(*, on: dt.date) -> QuerySet[Case]:
     reporting counts as refusing, H1); the first assessment follows the report
     (docs/risk.md "Who is due for review"). Takes no user: scope it with ``visible_to``.
     """
-    risk = PersonRisk.objects.filter(person=OuterRef("person_id"))
+    # One LEFT JOIN on the person's current category (the sweep runs this over every case).
     due = (
-        ~Exists(risk.filter(category__isnull=False))
-        | Exists(risk.filter(needs_reassessment=True))
-        | Exists(risk.filter(next_review_on__lte=on))
+        Q(person__risk__isnull=True)
+        | Q(person__risk__category__isnull=True)
+        | Q(person__risk__needs_reassessment=True)
+        | Q(person__risk__next_review_on__lte=on)
     )
     awaiting = Measure.objects.filter(case=OuterRef("pk"), state=MeasureState.AWAITING_REPORT)
     return (

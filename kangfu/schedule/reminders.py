@@ -240,12 +240,11 @@ def _review_due_branch(*, on: dt.date, scope: QuerySet | None) -> tuple[str, lis
     """(case_id, kind, ref, due_on, urgency, detail) of the REASSESSMENT_DUE reminders: the
     cases of ``review_due_cases``; due since the case opened (first assessment), the
     event (reassessment marked) or the review date."""
-    from kangfu.risk.models import PersonRisk
     from kangfu.risk.selectors import review_due_cases
 
-    risk = PersonRisk.objects.filter(person=OuterRef("person_id"))
-    first = ~Exists(risk.filter(category__isnull=False))
-    event = Exists(risk.filter(needs_reassessment=True))
+    # The same join review_due_cases filters on (reused, not repeated).
+    first = Q(person__risk__isnull=True) | Q(person__risk__category__isnull=True)
+    event = Q(person__risk__needs_reassessment=True)
     qs = review_due_cases(on=on)
     if scope is not None:
         qs = qs.filter(pk__in=scope.values("pk"))
@@ -255,8 +254,8 @@ def _review_due_branch(*, on: dt.date, scope: QuerySet | None) -> tuple[str, lis
         r_ref=Value(0, output_field=IntegerField()),
         r_due=DbCase(
             When(first, then=F("opened_on")),
-            When(event, then=Subquery(risk.values("reassessment_since")[:1])),
-            default=Subquery(risk.values("next_review_on")[:1]),
+            When(event, then=F("person__risk__reassessment_since")),
+            default=F("person__risk__next_review_on"),
             output_field=DateField(),
         ),
         r_urgency=Value(URGENCY[K.REASSESSMENT_DUE], output_field=IntegerField()),
