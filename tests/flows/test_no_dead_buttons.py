@@ -4,8 +4,9 @@
 On the demo province, each supervisor (county, city, province), the township officer, the
 caseworker and a partner officer walk their pages three links deep — the today page and its
 drill-down per township, the inbox, the caseload, the person list and what they link to (a
-few instances of each route) — stating a purpose of access when asked, as a user would. Every link and htmx GET on those pages must open for them: none answers 403
-or 404. Only GETs are made: nothing is written.
+few instances of each route) — stating a purpose of access when asked, as a user would.
+Every link and htmx GET on those pages must open for them: none answers 403 or 404. Only
+GETs are made: nothing is written.
 """
 
 from __future__ import annotations
