@@ -55,7 +55,7 @@ def _context(request, case: Case) -> AccessContext | HttpResponse:
     given = access_purpose.purpose_for(request, person.public_id)
     if given is None:
         url = reverse("people:person-purpose", kwargs={"public_id": person.public_id})
-        return redirect(f"{url}?next=detail")
+        return access_purpose.prompt(request, person.public_id, url=f"{url}?next=detail")
     return ctx.with_purpose(given.code, given.note)
 
 
@@ -530,11 +530,16 @@ def case_action(request, public_id, action, pk=None):
     case = selectors.case_get(user=request.user, public_id=public_id)
     if not may(request.user, Action.CASE_WORK, case):
         raise Http404
-    form = spec.form(request.POST or None, initial=spec.initial(case))
+    # The purpose comes first, before the form opens and before anything is validated or
+    # written; a POST that arrives without one is kept and shown again after the prompt.
+    ctx = _context(request, case)
+    if isinstance(ctx, HttpResponse):
+        return ctx
+    kept = access_purpose.kept_data(request)
+    if kept is not None:
+        messages.info(request, _("Your entries were kept. Check them and save."))
+    form = spec.form(request.POST or kept, initial=spec.initial(case))
     if request.method == "POST" and form.is_valid():
-        ctx = _context(request, case)
-        if isinstance(ctx, HttpResponse):
-            return ctx
         try:
             spec.run(ctx, case, form.cleaned_data, pk)
         except ValidationError as exc:

@@ -16,16 +16,17 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kangfu.access.choices import DepartmentKind, Level, Role
-from kangfu.access.models import Jurisdiction, User
+from kangfu.access.models import Department, Jurisdiction, User
 from kangfu.access.services import department_create, grant_create, jurisdiction_create
 from kangfu.access.signin.policy import second_factor_required
 from kangfu.cases import services as cases
-from kangfu.cases.models import Measure
+from kangfu.cases.models import Case, Measure
 from kangfu.cases.selectors import category_of
 from kangfu.demo.models import DemoMarker
 from kangfu.people import idnumber
 from kangfu.people.models import Person
 from kangfu.people.services import PersonData, person_register
+from kangfu.referrals import services as referrals
 from kangfu.reports.services import snapshot_backfill
 from kangfu.risk import services as risk
 from kangfu.schedule import services as schedule
@@ -37,6 +38,7 @@ DEMO_PASSWORD = "kangfu-demo-2026"
 DEMO_LOGIN_ORDER = (
     "demo_worker",
     "demo_officer",
+    "demo_officer2",
     "demo_county",
     "demo_city",
     "demo_province",
@@ -222,7 +224,12 @@ def _build(rng: random.Random, persons: int) -> None:
                 )
                 first = town_code == "520102001"
                 officer = _user(
-                    "demo_officer" if first else f"officer_{town_code}",
+                    "demo_officer"
+                    if first
+                    # The receiving side of a transfer from 城东街道 (README's logins).
+                    else "demo_officer2"
+                    if town_code == "520102002"
+                    else f"officer_{town_code}",
                     f"{town_name}禁毒专干",
                     Role.TOWNSHIP_OFFICER,
                     town,
@@ -241,6 +248,8 @@ def _build(rng: random.Random, persons: int) -> None:
     _second_factors(rng)
     _casework(rng, people)
     _waiting_for_the_officer()
+    _support()
+    _transfers()
     _documents()
     # The daily sweep, as cron would run it, so reminders are there from the first look.
     today = timezone.localdate()
@@ -419,7 +428,7 @@ def _waiting_for_the_officer() -> None:
 
 
 def _documents() -> None:
-    """For demo_worker's two longest-running cases: a decision scan (a one-page PDF), a photo
+    """For two of demo_worker's cases (see below): a decision scan (a one-page PDF), a photo
     of a test cassette (a PNG) and, on the first, the signed agreement, which marks the
     agreement signed; the second keeps an unsigned agreement to try the upload on. Made on
     the fly (one small WeasyPrint page, one Pillow picture) to keep the build quick."""
@@ -431,9 +440,11 @@ def _documents() -> None:
     from kangfu.documents.services import document_upload
 
     worker = User.objects.get(username="demo_worker")
-    measures = Measure.objects.filter(
-        case__caseworker=worker, state="active", case__state="open"
-    ).order_by("starts_on", "pk")[:2]
+    # The township's cases with a measure in force, demo_worker's own first (however few the
+    # random draw gave them), so a small build shows documents too.
+    measures = [
+        Measure.objects.get(case=case, state="active") for case in _active_cases(worker)[:2]
+    ]
     pdf = HTML(
         string="<h1 style='font-family: Noto Sans CJK SC, sans-serif'>社区戒毒决定书（演示）</h1>"
         "<p style='font-family: Noto Sans CJK SC, sans-serif'>演示数据，非真实文书。</p>"
@@ -470,6 +481,110 @@ def _documents() -> None:
                 file_name=name,
                 signed_on=measure.reported_on,
             )
+
+
+# (name, kind, department kind or None, what it offers) of 城关区's support directory.
+PROVIDERS = (
+    ("城关区社区药物维持治疗门诊", "methadone", DepartmentKind.HEALTH, "美沙酮维持治疗，每日服药"),
+    (
+        "城关区民政局临时救助窗口",
+        "assistance",
+        DepartmentKind.CIVIL_AFFAIRS,
+        "临时救助、最低生活保障申请",
+    ),
+    ("城关区阳光心理咨询中心", "counselling", None, "个体心理咨询、家庭辅导"),
+    (
+        "城关区就业培训基地",
+        "training",
+        DepartmentKind.HUMAN_RESOURCES,
+        "厨师、电工技能培训与推荐就业",
+    ),
+)
+
+
+def _active_cases(worker: User) -> list[Case]:
+    """Open cases of the worker's township with a measure in force: the worker's own first,
+    the most recently started first (the oldest carry the proposed finding and the leave)."""
+    measures = Measure.objects.filter(
+        case__township__in=worker.grants.values("jurisdiction"), state="active"
+    ).filter(case__state="open")
+    ordered = measures.select_related("case").order_by("-starts_on", "-pk")
+    own = [m.case for m in ordered if m.case.caseworker_id == worker.pk]
+    return own + [m.case for m in ordered if m.case.caseworker_id != worker.pk]
+
+
+def _support() -> None:
+    """城关区's support directory and referrals of 城东街道's persons (demo_worker's first) at
+    every step: one proposed (consent to record), one sent to civil affairs (for demo_civil
+    to answer), one accepted and under way at the methadone clinic (demo_health's)."""
+    today = timezone.localdate()
+    county = Jurisdiction.objects.get(code="520102")
+    supervisor = User.objects.get(username="demo_county")
+    providers = {}
+    for name, kind, department, offers in PROVIDERS:
+        providers[kind] = referrals.provider_create(
+            actor=supervisor,
+            jurisdiction=county,
+            data={
+                "name": name,
+                "kind": kind,
+                "offers": offers,
+                "contact": "城关区人民路 88 号 · 0851-8000000",
+                "opening_hours": "周一至周五 8:30–17:30",
+                "capacity": 40,
+                "department": Department.objects.get(jurisdiction=county, kind=department)
+                if department
+                else None,
+                "active": True,
+            },
+        )
+    worker = User.objects.get(username="demo_worker")
+    health = User.objects.get(username="demo_health")
+    cases_ = _active_cases(worker)
+    plan = (
+        ("counselling", "情绪低落，家属希望接受心理疏导", None),
+        ("assistance", "失业三个月，家庭生活困难，申请临时救助", "sent"),
+        ("methadone", "自愿参加美沙酮维持治疗", health),
+    )
+    for case, (kind, need, step) in zip(cases_, plan, strict=False):
+        referral = referrals.referral_propose(
+            actor=worker, case=case, provider=providers[kind], need=need, proposed_on=today
+        )
+        if step is None:
+            continue
+        referrals.referral_consent(
+            actor=worker,
+            referral=referral,
+            categories=["identity", "contact", "support"],
+            reference=f"同意书 {today:%Y}-{referral.pk:03d}",
+            consented_on=today,
+        )
+        referrals.referral_send(actor=worker, referral=referral, sent_on=today)
+        if step == "sent":
+            continue  # waits on demo_civil's answer
+        referrals.referral_answer(actor=step, referral=referral, accept=True, answered_on=today)
+        referrals.referral_start(actor=step, referral=referral, started_on=today)
+
+
+def _transfers() -> None:
+    """A transfer from 城西街道 waiting for demo_officer to accept (the person moved to
+    城东街道). demo_worker can propose one to 城西街道 for demo_officer2 to accept."""
+    west = Jurisdiction.objects.get(code="520102002")
+    east = Jurisdiction.objects.get(code="520102001")
+    sender = User.objects.get(username="worker_520102002_1")
+    case = (
+        Case.objects.filter(township=west, state="open", measures__state="active")
+        .order_by("-opened_on", "-pk")
+        .first()
+    )
+    if case is not None:
+        cases.transfer_propose(
+            actor=sender,
+            case=case,
+            to_township=east,
+            reason="residence",
+            note="已搬至城东街道居住，租房合同复印件附后",
+        )
 
 
 def _past_results(rng: random.Random, worker: User, case, today: dt.date) -> None:

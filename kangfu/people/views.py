@@ -82,7 +82,7 @@ def _open(request, public_id, *, target: str, action: str | None = None) -> Open
     )
     if given is None:
         url = reverse("people:person-purpose", kwargs={"public_id": person.public_id})
-        return redirect(f"{url}?next={target}")
+        return access_purpose.prompt(request, person.public_id, url=f"{url}?next={target}")
     return Opened(person, ctx.with_purpose(given.code, given.note))
 
 
@@ -318,8 +318,11 @@ def person_edit(request, public_id):
         "address": person.address,
         "caseworker": person.caseworker_id,
     }
+    kept = access_purpose.kept_data(request)
+    if kept is not None:
+        messages.info(request, _("Your entries were kept. Check them and save."))
     form = PersonForm(
-        request.POST or None, initial=initial, townships=[person.township], editing=True
+        request.POST or kept, initial=initial, townships=[person.township], editing=True
     )
     # The version the form was opened with travels back with it: a save over a record that
     # changed meanwhile (another office, the API) is refused, naming what changed.
@@ -368,6 +371,8 @@ def person_purpose(request, public_id):
     if target not in PURPOSE_TARGETS:
         target = "detail"
     url = reverse(PURPOSE_TARGETS[target], kwargs={"public_id": person.public_id})
+    # Back to the page the user was on (kept server-side), else the named target.
+    url = access_purpose.return_url(request, person.public_id) or url
     if not access_purpose.needs_purpose(request.user, person):
         return redirect(url)
     form = PurposeForm(request.POST or None)

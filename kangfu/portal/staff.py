@@ -37,7 +37,7 @@ def _ctx(request, person) -> AccessContext | HttpResponse:
     given = access_purpose.purpose_for(request, person.public_id)
     if given is None:
         url = reverse("people:person-purpose", kwargs={"public_id": person.public_id})
-        return redirect(f"{url}?next=detail")
+        return access_purpose.prompt(request, person.public_id, url=f"{url}?next=detail")
     return ctx.with_purpose(given.code, given.note)
 
 

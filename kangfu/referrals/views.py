@@ -224,7 +224,7 @@ def _open(request, public_id) -> Opened | HttpResponse:
     given = access_purpose.purpose_for(request, person.public_id)
     if given is None:
         url = reverse("people:person-purpose", kwargs={"public_id": person.public_id})
-        return redirect(f"{url}?next=detail")
+        return access_purpose.prompt(request, person.public_id, url=f"{url}?next=detail")
     return Opened(referral, ctx.with_purpose(given.code, given.note), staff)
 
 
@@ -435,7 +435,10 @@ def referral_step(request, public_id, step):
     spec = STEPS[step]
     if not any(_may(request.user, referral, t) for t in spec.transitions):
         raise Http404
-    form = spec.form(request.POST or None, initial=spec.initial())
+    kept = access_purpose.kept_data(request)
+    if kept is not None:
+        messages.info(request, _("Your entries were kept. Check them and save."))
+    form = spec.form(request.POST or kept, initial=spec.initial())
     if request.method == "POST" and form.is_valid():
         try:
             spec.run(opened.ctx, referral, form.cleaned_data)

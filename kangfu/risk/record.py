@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from kangfu.cases.choices import ExternalKind, FindingKind, MeasureKind, MeasureState
+from kangfu.cases.choices import LIVE_STATES, ExternalKind, FindingKind, MeasureKind
 from kangfu.cases.models import Case, ExternalPeriod, Finding, Measure
 
 # Which facts make each criterion hold (kangfu/policy/classify.py decides; this is the map
@@ -35,7 +35,9 @@ CRITERION_FACTS: dict[str, tuple[str, ...]] = {
 RECORD_ONLY = frozenset({"active_measure"})
 # A measure in these states is one the person is "currently in" (M1); a suspension pauses
 # the term but the person is still under the measure.
-CURRENT_STATES = (MeasureState.ACTIVE, MeasureState.SUSPENDED)
+# M1 holds under a live measure, the one awaiting the report included: the decision orders
+# it, and nobody under it is ever low (cases.selectors.category_of, risk.category_import).
+CURRENT_STATES = LIVE_STATES
 
 
 @dataclass

@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from kangfu.access.scoping import scoped_get
-from kangfu.cases.choices import ExternalKind
-from kangfu.cases.models import Case, ExternalPeriod
+from kangfu.cases.choices import ExternalKind, MeasureState
+from kangfu.cases.models import Case, ExternalPeriod, Measure
 from kangfu.core.dates import add_years
 from kangfu.people.models import Person
 from kangfu.policy.packs import get_pack
@@ -170,14 +170,59 @@ def _overview_base(user) -> QuerySet[PersonRisk]:
     )
 
 
-def due_for_review(*, user, on: dt.date, within_days: int = DUE_WITHIN_DAYS):
-    """Persons whose periodic review is due within ``within_days`` or overdue, or who are
-    marked for reassessment; most urgent first."""
+def review_due_cases(*, on: dt.date) -> QuerySet[Case]:
+    """PUBLIC, THE definition of "due for a risk review on ``on``", for every page and the
+    reminders alike (the today page's 需重新评估 reminders, the supervisor's risk list):
+    the cases under the township's care — open, or closed and still awaiting the
+    reassessment that follows the end of the measure — whose person has no approved category
+    yet (a first assessment), is marked for reassessment after an event, or whose next
+    periodic review falls on or before ``on``.
+
+    Not while the case's measure awaits the person's report (decision received, not yet
+    reported): what is due then is the report, or a proposed refusal (DOMAIN.md: not
+    reporting counts as refusing, H1); the first assessment follows the report
+    (docs/risk.md "Who is due for review"). Takes no user: scope it with ``visible_to``.
+    """
+    # One LEFT JOIN on the person's current category (the sweep runs this over every case).
+    due = (
+        Q(person__risk__isnull=True)
+        | Q(person__risk__category__isnull=True)
+        | Q(person__risk__needs_reassessment=True)
+        | Q(person__risk__next_review_on__lte=on)
+    )
+    awaiting = Measure.objects.filter(case=OuterRef("pk"), state=MeasureState.AWAITING_REPORT)
+    return (
+        Case.objects.filter(Q(state="open") | Q(state="closed", awaiting_reassessment=True))
+        .filter(due)
+        .exclude(Exists(awaiting))
+    )
+
+
+def due_for_review(*, user, on: dt.date):
+    """Persons due for review on ``on`` (``review_due_cases``), with their current
+    category, most urgent first: the supervisor's list, the same persons as the today
+    page's reassessment reminders."""
+    cases = review_due_cases(on=on).visible_to(user).filter(person=OuterRef("pk"))
+    return (
+        Person.objects.visible_to(user)
+        .filter(Exists(cases))
+        .select_related("township", "caseworker", "risk")
+        .order_by(
+            F("risk__next_review_on").asc(nulls_first=True),
+            "risk__reassessment_since",
+            "pk",
+        )
+    )
+
+
+def review_soon(*, user, on: dt.date, within_days: int = DUE_WITHIN_DAYS):
+    """Persons whose periodic review falls in the next ``within_days`` days (not yet due):
+    the supervisor's look ahead."""
     horizon = on + dt.timedelta(days=within_days)
     return (
         _overview_base(user)
-        .filter(Q(next_review_on__lte=horizon) | Q(needs_reassessment=True))
-        .order_by("next_review_on", "reassessment_since", "person_id")
+        .filter(next_review_on__gt=on, next_review_on__lte=horizon, needs_reassessment=False)
+        .order_by("next_review_on", "person_id")
     )
 
 

@@ -55,7 +55,9 @@ def _person(request, person_id):
     return person
 
 
-def _context(request, person, target: str, key) -> AccessContext | HttpResponse:
+def _context(
+    request, person, target: str, key, *, back: str = "", form: str = ""
+) -> AccessContext | HttpResponse:
     """The access context, or a redirect to state a purpose for a person outside the
     user's caseload (remembered for the person, as on the person page)."""
     ctx = AccessContext.from_request(request)
@@ -64,8 +66,18 @@ def _context(request, person, target: str, key) -> AccessContext | HttpResponse:
     given = access_purpose.purpose_for(request, person.public_id)
     if given is None:
         url = reverse("risk:purpose", kwargs={"person_id": person.public_id})
-        return redirect(f"{url}?next={target}&key={key}")
+        return access_purpose.prompt(
+            request, person.public_id, url=f"{url}?next={target}&key={key}", back=back, form=form
+        )
     return ctx.with_purpose(given.code, given.note)
+
+
+def _kept(request):
+    """What was typed before the purpose prompt interrupted this form, shown again unsaved."""
+    kept = access_purpose.kept_data(request)
+    if kept is not None:
+        messages.info(request, _("Your entries were kept. Check them and save."))
+    return kept
 
 
 def _go(request, url: str) -> HttpResponse:
@@ -111,6 +123,8 @@ def purpose(request, person_id):
         url = reverse(name, kwargs={kwarg: key})
     except Exception:  # noqa: BLE001 - a malformed key: back to the person's risk page
         url = _person_url(person)
+    # Back to the page the user was on (kept server-side), else the named target.
+    url = access_purpose.return_url(request, person.public_id) or url
     if not access_purpose.needs_purpose(request.user, person):
         return redirect(url)
     initial = {"purpose": PURPOSE_DEFAULT.get(target, AccessPurpose.SUPERVISION)}
@@ -218,7 +232,7 @@ def assessment_edit(request, public_id):
     if isinstance(ctx, HttpResponse):
         return ctx
     form = forms.AssessmentForm(
-        request.POST or None,
+        request.POST or _kept(request),
         initial=forms.initial_for(assessment),
         from_record=assessment.from_record,
     )
@@ -321,10 +335,21 @@ def assessment_detail(request, public_id):
         return ctx
     assessment_read_audit(ctx=ctx, assessment=assessment)
     notice = getattr(assessment, "notice", None)
+    # A decision or handover sent before the purpose was stated comes back filled in.
+    decision = access_purpose.kept_data(request, form="decision")
+    handover = access_purpose.kept_data(request, form="handover")
+    if decision is not None or handover is not None:
+        messages.info(request, _("Your entries were kept. Check them and save."))
     return render(
         request,
         "risk/assessment_detail.html",
-        _detail_context(request, assessment, notice, forms.DecisionForm(), None),
+        _detail_context(
+            request,
+            assessment,
+            notice,
+            forms.DecisionForm(decision),
+            forms.HandoverForm(handover) if handover is not None else None,
+        ),
     )
 
 
@@ -353,7 +378,14 @@ def _detail_context(request, assessment, notice, decision_form, handover_form) -
 def assessment_decide(request, public_id):
     assessment = _assessment(request, public_id)
     person = assessment.person
-    ctx = _context(request, person, "assessment", assessment.public_id)
+    ctx = _context(
+        request,
+        person,
+        "assessment",
+        assessment.public_id,
+        back=_assessment_url(assessment),
+        form="decision",
+    )
     if isinstance(ctx, HttpResponse):
         return ctx
     require(request.user, Action.RISK_APPROVE, assessment)
@@ -410,7 +442,14 @@ def notice_handover_view(request, public_id):
     notice = getattr(assessment, "notice", None)
     if notice is None or not may(request.user, Action.RISK_ASSESS, assessment):
         raise Http404
-    ctx = _context(request, assessment.person, "assessment", assessment.public_id)
+    ctx = _context(
+        request,
+        assessment.person,
+        "assessment",
+        assessment.public_id,
+        back=_assessment_url(assessment),
+        form="handover",
+    )
     if isinstance(ctx, HttpResponse):
         return ctx
     form = forms.HandoverForm(request.POST)
@@ -442,7 +481,7 @@ def review_create(request, person_id):
     if isinstance(ctx, HttpResponse):
         return ctx
     form = forms.ReviewRequestForm(
-        request.POST or None, initial=forms.today_initial("requested_on")
+        request.POST or _kept(request), initial=forms.today_initial("requested_on")
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -478,7 +517,9 @@ def review_answer(request, public_id):
     back = _person_url(person)
     if review.state != ReviewState.OPEN:
         return redirect(f"{back}#reviews")
-    form = forms.ReviewAnswerForm(request.POST or None, initial=forms.today_initial("answered_on"))
+    form = forms.ReviewAnswerForm(
+        request.POST or _kept(request), initial=forms.today_initial("answered_on")
+    )
     own = request.user.pk == review.original_assessor_id
     if request.method == "POST" and form.is_valid() and not own:
         try:
@@ -526,6 +567,7 @@ def review_notify(request, public_id):
 
 VIEWS = {
     "due": lambda user, on: selectors.due_for_review(user=user, on=on),
+    "soon": lambda user, on: selectors.review_soon(user=user, on=on),
     "high": lambda user, on: selectors.high_without_fresh_assessment(user=user, on=on),
     "approval": lambda user, on: selectors.awaiting_approval(user=user),
     "reviews": lambda user, on: selectors.open_review_requests(user=user),

@@ -17,10 +17,23 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import (
+    CharField,
+    DateField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
-from kangfu.cases.choices import H1_FINDINGS
+from kangfu.cases.choices import H1_FINDINGS, LIVE_STATES
 from kangfu.cases.models import (
     Agreement,
     Case,
@@ -82,9 +95,6 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
     case, appt, test = _t(Case), _t(Appointment), _t(DrugTest)
     measure, finding, hold = _t(Measure), _t(Finding), _t(LegalHold)
     agreement, transfer, external = _t(Agreement), _t(Transfer), _t(ExternalPeriod)
-    from kangfu.risk.models import PersonRisk
-
-    risk = _t(PersonRisk)
     where, wparams = _scope_clause(scope)
     branches: list[tuple[str, list]] = []
 
@@ -185,18 +195,10 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
             on + dt.timedelta(days=3),
         ],
     )
-    # A review that is due, an event since the last assessment, or no assessment yet.
-    branch(
-        f"SELECT c.id, %s, 0, CASE WHEN r.person_id IS NULL OR r.category IS NULL "
-        f"THEN c.opened_on WHEN r.needs_reassessment = %s THEN r.reassessment_since "
-        f"ELSE r.next_review_on END, %s, CASE WHEN r.person_id IS NULL OR r.category IS NULL "
-        f"THEN 'first' WHEN r.needs_reassessment = %s THEN 'event' ELSE 'review' END "
-        f"FROM {case} c LEFT JOIN {risk} r ON r.person_id = c.person_id "
-        f"WHERE (c.state = 'open' OR (c.state = 'closed' AND c.awaiting_reassessment = %s)) "
-        f"AND (r.person_id IS NULL OR r.category IS NULL "
-        f"OR r.needs_reassessment = %s OR r.next_review_on <= %s)",
-        [K.REASSESSMENT_DUE.value, True, URGENCY[K.REASSESSMENT_DUE], True, True, True, on],
-    )
+    # A review that is due, an event since the last assessment, or no assessment yet: the
+    # risk app's one definition (risk.selectors.review_due_cases), which the supervisor's
+    # risk list reads too, compiled into this UNION.
+    branches.append(_review_due_branch(on=on, scope=scope))
     branch(
         f"SELECT m.case_id, %s, m.id, m.ends_on, %s, m.kind FROM {measure} m "
         f"JOIN {case} c ON c.id = m.case_id "
@@ -239,6 +241,40 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
     return sql, params
 
 
+def _review_due_branch(*, on: dt.date, scope: QuerySet | None) -> tuple[str, list]:
+    """(case_id, kind, ref, due_on, urgency, detail) of the REASSESSMENT_DUE reminders: the
+    cases of ``review_due_cases``; due since the case opened (first assessment), the
+    event (reassessment marked) or the review date."""
+    from kangfu.risk.selectors import review_due_cases
+
+    # The same join review_due_cases filters on (reused, not repeated).
+    first = Q(person__risk__isnull=True) | Q(person__risk__category__isnull=True)
+    event = Q(person__risk__needs_reassessment=True)
+    qs = review_due_cases(on=on)
+    if scope is not None:
+        qs = qs.filter(pk__in=scope.values("pk"))
+    qs = qs.annotate(
+        r_case=F("pk"),
+        r_kind=Value(K.REASSESSMENT_DUE.value, output_field=CharField()),
+        r_ref=Value(0, output_field=IntegerField()),
+        r_due=DbCase(
+            When(first, then=F("opened_on")),
+            When(event, then=F("person__risk__reassessment_since")),
+            default=F("person__risk__next_review_on"),
+            output_field=DateField(),
+        ),
+        r_urgency=Value(URGENCY[K.REASSESSMENT_DUE], output_field=IntegerField()),
+        r_detail=DbCase(
+            When(first, then=Value("first")),
+            When(event, then=Value("event")),
+            default=Value("review"),
+            output_field=CharField(),
+        ),
+    ).values_list("r_case", "r_kind", "r_ref", "r_due", "r_urgency", "r_detail")
+    sql, params = qs.order_by().query.sql_with_params()
+    return sql, list(params)
+
+
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
@@ -251,7 +287,9 @@ def downgrade_rows(*, on: dt.date, scope: QuerySet | None = None) -> Iterator[tu
     can come down at all (a measure keeps M1), so only they are read."""
     from kangfu.risk.models import PersonRisk
 
-    live = Measure.objects.filter(case=OuterRef("pk"), state__in=["active", "suspended"])
+    # M1 holds under a live measure, the one awaiting the person's report included (the
+    # decision orders it; risk.record.record_facts says the same).
+    live = Measure.objects.filter(case=OuterRef("pk"), state__in=LIVE_STATES)
     # Used inside the Finding subquery, so the case is two levels out.
     latest = Measure.objects.filter(person=OuterRef(OuterRef("person_id"))).order_by(
         "-decided_on", "-id"

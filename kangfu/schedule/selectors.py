@@ -64,7 +64,7 @@ def caseload_scope(user) -> QuerySet[Case]:
 def reminders_for(*, user, township_id: int | None = None) -> QuerySet[Reminder]:
     """Reminders of the user's caseload (caseworker) or of one township (drill-down),
     most urgent first, with what a line shows in one query."""
-    qs = Reminder.objects.visible_to(user).select_related("case", "case__person")
+    qs = Reminder.objects.visible_to(user).select_related("case", "case__person", "case__township")
     if township_id is not None:
         qs = qs.filter(case__township_id=township_id)
     else:
@@ -109,56 +109,100 @@ def counts_by_township(*, user) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def action(reminder: Reminder) -> tuple[str, str]:
-    """(url, label) of the one thing to do about ``reminder``."""
+def action(reminder: Reminder, user=None) -> tuple[str, str]:
+    """(url, label) of the one thing to do about ``reminder``; with ``user``, only a thing
+    the user may do (the permission the target page requires, asked of the policy), else
+    the case page to look at it, else ("", "") for no button at all. A supervisor's
+    drill-down so never offers a form that answers 404 for them."""
+    url, label, needed = _action(reminder)
+    if user is None or may(user, needed, reminder.case):
+        return url, label
+    from django.utils.translation import gettext as _
+
+    if may(user, Action.CASE_VIEW, reminder.case):
+        return reverse("cases:case-detail", args=[reminder.case.public_id]), _("Open the case")
+    return "", ""
+
+
+def _action(reminder: Reminder) -> tuple[str, str, str]:
+    """(url, label, the action its page requires) of the thing to do about ``reminder``."""
     from django.utils.translation import gettext as _
 
     case = reminder.case
+    work = Action.CASE_WORK
     if reminder.kind in (K.DUE_TODAY, K.OVERDUE):
         if reminder.detail.endswith("_test"):
-            return reverse("schedule:appointment-result", args=[reminder.ref]), _(
-                "Record the result"
+            return (
+                reverse("schedule:appointment-result", args=[reminder.ref]),
+                _("Record the result"),
+                work,
             )
-        return reverse("schedule:appointment-outcome", args=[reminder.ref]), _("Record the outcome")
+        return (
+            reverse("schedule:appointment-outcome", args=[reminder.ref]),
+            _("Record the outcome"),
+            work,
+        )
     if reminder.kind == K.LAB_OUTSTANDING:
-        return reverse("schedule:test-lab", args=[reminder.ref]), _("Record the lab result")
+        return reverse("schedule:test-lab", args=[reminder.ref]), _("Record the lab result"), work
     if reminder.kind == K.POLICE_REPORT:
-        return reverse("cases:finding-report", args=[case.public_id, reminder.ref]), _(
-            "Record the report to public security"
+        return (
+            reverse("cases:finding-report", args=[case.public_id, reminder.ref]),
+            _("Record the report to public security"),
+            work,
         )
     if reminder.kind == K.POLICE_CORRECTION:
-        return reverse("cases:finding-correction", args=[case.public_id, reminder.ref]), _(
-            "Record that public security was told"
+        return (
+            reverse("cases:finding-correction", args=[case.public_id, reminder.ref]),
+            _("Record that public security was told"),
+            work,
         )
     if reminder.kind == K.FINDING_NOTICE:
-        return reverse("cases:finding-notice", args=[case.public_id, reminder.ref]), _(
-            "Give the person the notice"
+        return (
+            reverse("cases:finding-notice", args=[case.public_id, reminder.ref]),
+            _("Give the person the notice"),
+            work,
         )
     if reminder.kind == K.FINDING_DECISION:
-        return reverse("cases:case-detail", args=[case.public_id]) + f"#finding-{reminder.ref}", _(
-            "Decide the finding"
+        return (
+            reverse("cases:case-detail", args=[case.public_id]) + f"#finding-{reminder.ref}",
+            _("Decide the finding"),
+            Action.FINDING_DECIDE,
         )
     if reminder.kind in (K.REPORT_DUE_SOON, K.REPORT_OVERDUE):
         if reminder.detail == "transfer":
-            return reverse("cases:transfer-report", args=[case.public_id, -reminder.ref]), _(
-                "Record the report at the new township"
+            return (
+                reverse("cases:transfer-report", args=[case.public_id, -reminder.ref]),
+                _("Record the report at the new township"),
+                work,
             )
         if reminder.kind == K.REPORT_OVERDUE:
-            return reverse("cases:case-detail", args=[case.public_id]), _(
-                "Record a good reason or propose a refusal"
+            return (
+                reverse("cases:case-detail", args=[case.public_id]),
+                _("Record a good reason or propose a refusal"),
+                work,
             )
-        return reverse("cases:measure-report", args=[case.public_id]), _("Record the report")
+        return reverse("cases:measure-report", args=[case.public_id]), _("Record the report"), work
     if reminder.kind == K.AGREEMENT_UNSIGNED:
-        return reverse("cases:case-detail", args=[case.public_id]) + "#agreements", _(
-            "Draw up or sign the agreement"
+        return (
+            reverse("cases:case-detail", args=[case.public_id]) + "#agreements",
+            _("Draw up or sign the agreement"),
+            work,
         )
     if reminder.kind in (K.REASSESSMENT_DUE, K.DOWNGRADE_POSSIBLE):
-        return reverse("risk:person", args=[case.person.public_id]), _("Assess")
+        return reverse("risk:person", args=[case.person.public_id]), _("Assess"), Action.RISK_ASSESS
     if reminder.kind == K.MEASURE_ENDING:
-        return reverse("cases:case-detail", args=[case.public_id]), _("Open the case")
+        return (
+            reverse("cases:case-detail", args=[case.public_id]),
+            _("Open the case"),
+            Action.CASE_VIEW,
+        )
     if reminder.kind == K.CAN_SEAL:
-        return reverse("cases:case-seal", args=[case.public_id]), _("Seal the case")
-    return reverse("cases:sealed-detail", args=[case.public_id]), _("Review the record")
+        return reverse("cases:case-seal", args=[case.public_id]), _("Seal the case"), work
+    return (
+        reverse("cases:sealed-detail", args=[case.public_id]),
+        _("Review the record"),
+        Action.CASE_KEEP_SEALED,
+    )
 
 
 def appointment_get(*, user, pk: int) -> Appointment:

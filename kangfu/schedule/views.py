@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_htmx.http import HttpResponseClientRedirect
 
+from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import Jurisdiction
@@ -79,7 +80,7 @@ def today(request):
     rows: list[tuple[Any, str, str]] = []
     if qs is not None:
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = [(r, *selectors.action(r)) for r in page.object_list]
+        rows = [(r, *selectors.action(r, request.user)) for r in page.object_list]
         audit_record(
             ctx=AccessContext.from_request(request),
             action=AuditAction.SEARCH,
@@ -240,11 +241,15 @@ def act(request, action, pk=None, public_id=None):
     case = spec.case_of(obj)
     if not may(request.user, Action.CASE_WORK, case):
         raise Http404
-    form = spec.form(request.POST or None, initial=spec.initial(obj))
+    # The purpose first (see cases.views.case_action): a POST without one is kept, not lost.
+    ctx = _context(request, case)
+    if isinstance(ctx, HttpResponse):
+        return ctx
+    kept = access_purpose.kept_data(request)
+    if kept is not None:
+        messages.info(request, _("Your entries were kept. Check them and save."))
+    form = spec.form(request.POST or kept, initial=spec.initial(obj))
     if request.method == "POST" and form.is_valid():
-        ctx = _context(request, case)
-        if isinstance(ctx, HttpResponse):
-            return ctx
         try:
             spec.run(ctx, obj, form.cleaned_data)
         except ValidationError as exc:

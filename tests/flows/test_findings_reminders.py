@@ -78,7 +78,7 @@ def test_a_transfer_sets_the_new_report_deadline_and_asks_for_a_new_agreement(
     due = case.reminders.get(kind="report_due_soon")
     # Keyed apart from the measure's own report reminders, and it leads to this transfer.
     assert due.ref == -transfer.pk
-    url, _label = schedule_selectors.action(due)
+    url = schedule_selectors.action(due)[0]
     assert url == reverse("cases:transfer-report", args=[case.public_id, transfer.pk])
     reminders.refresh_cases([case.pk], on=day("2024-10-09"))
     kinds = set(case.reminders.values_list("kind", flat=True))

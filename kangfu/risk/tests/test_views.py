@@ -209,6 +209,8 @@ def test_the_overview_paginates_in_constant_queries(
     def fill(n):
         for i in range(n):
             person = register(personas.worker_a, tree.a, name=f"测试{i}")
+            # Under a measure: reviews are due for persons in the township's care.
+            under_measure(personas.worker_a, person)
             done = approved(personas.worker_a, personas.supervisor, person, H3, H3_EVIDENCE)
             PersonRisk.objects.filter(person=person).update(next_review_on="2024-04-01")
             ReviewRequest.objects.create(
