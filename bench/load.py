@@ -103,8 +103,10 @@ def main() -> None:
         server, base = start_server(args, env)
     try:
         print(f"server {base}: {args.workers} gunicorn workers" if server else f"server {base}")
-        print(f"data: {args.cases} cases, {args.townships} townships, {args.users} users × "
-              f"{args.caseload} persons; {os.cpu_count()} cores")
+        print(
+            f"data: {args.cases} cases, {args.townships} townships, {args.users} users × "
+            f"{args.caseload} persons; {os.cpu_count()} cores"
+        )
         if args.mode in ("all", "think"):
             report("think time 1–3 s", asyncio.run(run_round(base, plans, args, think=True)))
         if args.mode in ("all", "closed"):
@@ -541,8 +543,12 @@ async def run_round(base: str, plans: list[Plan], args, *, think: bool) -> Run:
                 if test is not None:
                     data = {"taken_on": on, "sample": "urine", "screen_result": "negative"}
                     steps.append(
-                        ("record-result", "POST", f"/schedule/appointment/{test}/result/",
-                         {"data": data})
+                        (
+                            "record-result",
+                            "POST",
+                            f"/schedule/appointment/{test}/result/",
+                            {"data": data},
+                        )
                     )
                 for page, method, url, kw in steps:
                     if think:
@@ -552,9 +558,7 @@ async def run_round(base: str, plans: list[Plan], args, *, think: bool) -> Run:
                     await request(client, plan, page, method, url, **kw)
 
     # Users start spread over the first second (or over a think time when thinking).
-    await asyncio.gather(
-        *(user(p, random.uniform(0, 1.0)) for p in plans)
-    )
+    await asyncio.gather(*(user(p, random.uniform(0, 1.0)) for p in plans))
     run.window = (start, stop)
     run.load = (load_before, os.getloadavg()[0])
     return run
@@ -570,24 +574,32 @@ def pct(values: list[float], p: float) -> float:
 
 def report(title: str, run: Run) -> None:
     seconds = run.window[1] - run.window[0]
-    print(f"\n== {title}: {seconds:.0f} s measured, load average {run.load[0]:.2f} → "
-          f"{run.load[1]:.2f} ==")
-    print(f"  {'page':<14}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'errors':>8}")
+    print(
+        f"\n== {title}: {seconds:.0f} s measured, load average {run.load[0]:.2f} → "
+        f"{run.load[1]:.2f} =="
+    )
+    print(
+        f"  {'page':<14}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}"
+    )
     rows = [(page, [s for s in run.samples if s.page == page]) for page in PAGES]
     rows.append(("ALL", run.samples))
     for page, samples in rows:
         times = [s.seconds for s in samples]
         errors = sum(not s.ok for s in samples)
-        print(f"  {page:<14}{len(samples):>9}{len(samples) / seconds:>8.1f}{pct(times, 50):>9.0f}"
-              f"{pct(times, 95):>9.0f}{pct(times, 99):>9.0f}{errors:>8}")
+        print(
+            f"  {page:<14}{len(samples):>9}{len(samples) / seconds:>8.1f}{pct(times, 50):>9.0f}"
+            f"{pct(times, 95):>9.0f}{pct(times, 99):>9.0f}{errors:>8}"
+        )
     if run.problems:
         print("  problems:", ", ".join(f"{k} ×{v}" for k, v in sorted(run.problems.items())))
     times = [s.seconds for s in run.samples]
     errors = sum(not s.ok for s in run.samples)
-    print(f"RESULT {title.split()[0]} rps={len(times) / seconds:.1f} p50={pct(times, 50):.0f}ms "
-          f"p95={pct(times, 95):.0f}ms p99={pct(times, 99):.0f}ms errors={errors} "
-          f"load={run.load[1]:.2f}")
+    print(
+        f"RESULT {title.split()[0]} rps={len(times) / seconds:.1f} p50={pct(times, 50):.0f}ms "
+        f"p95={pct(times, 95):.0f}ms p99={pct(times, 99):.0f}ms errors={errors} "
+        f"load={run.load[1]:.2f}"
+    )
 
 
 # --- audited reads -------------------------------------------------------------------------
@@ -605,12 +617,68 @@ def audit_reads(base: str, plans: list[Plan], args) -> None:
         )
         rate = done / args.audit_duration
         figures[clients] = rate
-        print(f"  {clients:>2} clients: {rate:7.1f} reads/s  p50 {pct(times, 50):5.0f} ms  "
-              f"p95 {pct(times, 95):5.0f} ms  errors {errors}  load average "
-              f"{load_before:.2f} → {os.getloadavg()[0]:.2f}")
+        print(
+            f"  {clients:>2} clients: {rate:7.1f} reads/s  p50 {pct(times, 50):5.0f} ms  "
+            f"p95 {pct(times, 95):5.0f} ms  errors {errors}  load average "
+            f"{load_before:.2f} → {os.getloadavg()[0]:.2f}"
+        )
     one = figures[1] or float("nan")
-    print(f"RESULT audit reads1={figures[1]:.1f} reads2={figures[2]:.1f} reads16={figures[16]:.1f}"
-          f" ratio16={figures[16] / one:.2f} ratio2={figures[2] / one:.2f}")
+    print("  the append alone (audit_record in a loop, one process per client, no HTTP):")
+    appends = {}
+    for clients in (1, 2, 16):
+        appends[clients] = append_rate(clients, args.audit_duration / 2)
+        print(
+            f"  {clients:>2} clients: {appends[clients]:7.1f} appends/s  load average "
+            f"{os.getloadavg()[0]:.2f}"
+        )
+    print(
+        f"RESULT appends a1={appends[1]:.0f} a2={appends[2]:.0f} a16={appends[16]:.0f} "
+        f"ratio16={appends[16] / (appends[1] or float('nan')):.2f}"
+    )
+    print(
+        f"RESULT audit reads1={figures[1]:.1f} reads2={figures[2]:.1f} reads16={figures[16]:.1f}"
+        f" ratio16={figures[16] / one:.2f} ratio2={figures[2] / one:.2f}"
+    )
+
+
+def _append_worker(username: str, seconds: float, ready, out) -> None:
+    import django
+
+    django.setup()
+    from kangfu.access.audit import AccessContext, audit_record
+    from kangfu.access.choices import AuditAction
+    from kangfu.access.models import User
+    from kangfu.people.models import Person
+
+    user = User.objects.get(username=username)
+    person = Person.objects.filter(caseworker=user).first()
+    ctx = AccessContext(actor=user, client_address="127.0.0.1")
+    ready.wait()  # every process set up: all start together
+    done, stop = 0, time.time() + seconds
+    while time.time() < stop:
+        audit_record(ctx=ctx, action=AuditAction.READ, obj=person, fields=("name",))
+        done += 1
+    out.put(done)
+
+
+def append_rate(clients: int, seconds: float) -> float:
+    """Appends/s of ``clients`` processes calling audit_record as fast as they can: the chain
+    lock's own ceiling, without HTTP and page rendering."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    ready = ctx.Barrier(clients)
+    procs = [
+        ctx.Process(target=_append_worker, args=(f"load_worker_{i % 50 + 1}", seconds, ready, out))
+        for i in range(clients)
+    ]
+    for proc in procs:
+        proc.start()
+    total = sum(out.get() for _ in procs)
+    for proc in procs:
+        proc.join()
+    return total / seconds
 
 
 async def read_loop(base, plans, duration, warmup):

@@ -5,7 +5,9 @@ its audit row commit or roll back together, and a read is never shown unless its
 be written. Rows form a hash chain: each holds the SHA-256 of a canonical JSON form of its
 own columns plus the previous row's hash, so ``manage.py audit verify`` finds the first row
 that was altered, inserted or removed. Appends are serialised (see ``_lock_chain``) so that
-concurrent writers never fork the chain.
+concurrent writers never fork the chain; the lock is held for the append and a commit that
+does not wait for the disk, and the wait for durability happens after the lock is released
+(``_wait_durable``), so audited reads do not queue behind each other's disk flushes.
 """
 
 from __future__ import annotations
@@ -191,9 +193,44 @@ def _lock_chain() -> None:
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            # The commit that releases the lock need not wait for the disk: whoever appended
+            # waits for durability once the lock is free (_wait_durable, run on commit), so
+            # the next appender is not queued behind this one's flush. ``set_config(…, true)``
+            # is SET LOCAL: it ends with this transaction.
+            cursor.execute(
+                "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)",
+                [CHAIN_LOCK_KEY],
+            )
+            connection.kangfu_audit_unflushed = True
+            transaction.on_commit(_wait_durable)
         elif connection.vendor == "sqlite":
             cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET seq = seq WHERE 0")
+
+
+# A small table with one row per database backend (migration access.0008): writing it is the
+# cheapest way to make PostgreSQL flush its log up to that point.
+FLUSH_TABLE = "kangfu_audit_flush"
+
+
+def _wait_durable() -> None:
+    """After the commit of an append: return only once it is on disk.
+
+    The append committed without waiting for the disk (``_lock_chain``). A synchronous commit
+    of any transaction that wrote to the log flushes the log up to its own record, so up to
+    and past the append's; a row per backend keeps these tiny writes from contending, and
+    concurrent flushes share one disk write (PostgreSQL's group commit). Runs in autocommit
+    mode (on_commit), so the statement is its own transaction. The page that needed the audit
+    row is rendered only after this returns, as before: a read is never shown unless its
+    audit row is durable, and a crash loses nothing that was shown.
+    """
+    if not getattr(connection, "kangfu_audit_unflushed", False):
+        return  # an earlier callback of the same commit flushed it already
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {FLUSH_TABLE} (backend, flushes) VALUES (pg_backend_pid(), 1) "
+            f"ON CONFLICT (backend) DO UPDATE SET flushes = {FLUSH_TABLE}.flushes + 1"
+        )
+    connection.kangfu_audit_unflushed = False
 
 
 def _object_ref(obj: Any) -> tuple[str, str, str]:
