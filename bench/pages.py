@@ -82,22 +82,26 @@ def main() -> None:
         f"median of {args.requests} requests per page, one process, load average "
         f"{os.getloadavg()[0]:.2f}"
     )
-    total = 0.0
+    total = total_cpu = 0.0
     for name, url in pages.items():
-        times = []
+        times, cpu = [], []
         for _ in range(args.requests):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             get(url)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
         with CaptureQueriesContext(connection) as queries:
             get(url)
-        median = statistics.median(times) * 1000
+        median, median_cpu = statistics.median(times) * 1000, statistics.median(cpu) * 1000
         total += median
-        print(f"  {name:<12}{median:8.1f} ms  {len(queries):3d} queries")
+        total_cpu += median_cpu
+        print(
+            f"  {name:<12}{median:8.1f} ms wall {median_cpu:8.1f} ms CPU  {len(queries):3d} queries"
+        )
         if args.queries:
             for q in queries.captured_queries:
                 print(f"      {q['time']}  {q['sql'][:300]}")
-    print(f"RESULT pages total={total:.1f}ms")
+    print(f"RESULT pages wall={total:.1f}ms cpu={total_cpu:.1f}ms (Django process only)")
 
 
 if __name__ == "__main__":
