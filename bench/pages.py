@@ -75,6 +75,8 @@ def main() -> None:
         for _ in range(args.requests):
             get(pages[args.profile])
         profiler.disable()
+        if os.environ.get("PROFILE_OUT"):
+            profiler.dump_stats(os.environ["PROFILE_OUT"])
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
         stats.print_stats(args.filter or "", 60) if args.filter else stats.print_stats(60)
         return
