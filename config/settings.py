@@ -82,6 +82,8 @@ MIDDLEWARE = [
     # One JSON line per request (route name, status, time; never a path): docs/operations.md.
     "kangfu.core.requestlog.RequestLogMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The idle deadline moves with use, written at most once a minute (docs/operations.md).
+    "kangfu.access.signin.middleware.SessionIdleMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -250,7 +252,8 @@ SPECTACULAR_SETTINGS = {
 
 # Sessions end when the browser closes and after a period without activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Not a write per request: SessionIdleMiddleware pushes the deadline back once a minute.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -5,7 +5,9 @@ its audit row commit or roll back together, and a read is never shown unless its
 be written. Rows form a hash chain: each holds the SHA-256 of a canonical JSON form of its
 own columns plus the previous row's hash, so ``manage.py audit verify`` finds the first row
 that was altered, inserted or removed. Appends are serialised (see ``_lock_chain``) so that
-concurrent writers never fork the chain.
+concurrent writers never fork the chain; the lock is held for the append and a commit that
+does not wait for the disk, and the wait for durability happens after the lock is released
+(``_wait_durable``), so audited reads do not queue behind each other's disk flushes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -150,8 +153,12 @@ def canonical(event: AuditEvent) -> bytes:
     Times are UTC with microseconds; JSON keys sorted, no spaces, UTF-8. Changing this
     breaks verification of existing rows, so bump CANONICAL_VERSION and branch on it.
     """
+    return _dump(_canonical_body(event))
+
+
+def _canonical_body(event: AuditEvent) -> dict[str, Any]:
     occurred = event.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    body = {
+    return {
         "v": CANONICAL_VERSION,
         "seq": event.seq,
         "occurred_at": occurred,
@@ -173,6 +180,9 @@ def canonical(event: AuditEvent) -> bytes:
         "client_address": event.client_address,
         "prev_hash": event.prev_hash,
     }
+
+
+def _dump(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -191,9 +201,44 @@ def _lock_chain() -> None:
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            # The commit that releases the lock need not wait for the disk: whoever appended
+            # waits for durability once the lock is free (_wait_durable, run on commit), so
+            # the next appender is not queued behind this one's flush. ``set_config(…, true)``
+            # is SET LOCAL: it ends with this transaction.
+            cursor.execute(
+                "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s)",
+                [CHAIN_LOCK_KEY],
+            )
+            connection.kangfu_audit_unflushed = True
+            transaction.on_commit(_wait_durable)
         elif connection.vendor == "sqlite":
             cursor.execute(f"UPDATE {AuditEvent._meta.db_table} SET seq = seq WHERE 0")
+
+
+# A small table with one row per database backend (migration access.0008): writing it is the
+# cheapest way to make PostgreSQL flush its log up to that point.
+FLUSH_TABLE = "kangfu_audit_flush"
+
+
+def _wait_durable() -> None:
+    """After the commit of an append: return only once it is on disk.
+
+    The append committed without waiting for the disk (``_lock_chain``). A synchronous commit
+    of any transaction that wrote to the log flushes the log up to its own record, so up to
+    and past the append's; a row per backend keeps these tiny writes from contending, and
+    concurrent flushes share one disk write (PostgreSQL's group commit). Runs in autocommit
+    mode (on_commit), so the statement is its own transaction. The page that needed the audit
+    row is rendered only after this returns, as before: a read is never shown unless its
+    audit row is durable, and a crash loses nothing that was shown.
+    """
+    if not getattr(connection, "kangfu_audit_unflushed", False):
+        return  # an earlier callback of the same commit flushed it already
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {FLUSH_TABLE} (backend, flushes) VALUES (pg_backend_pid(), 1) "
+            f"ON CONFLICT (backend) DO UPDATE SET flushes = {FLUSH_TABLE}.flushes + 1"
+        )
+    connection.kangfu_audit_unflushed = False
 
 
 def _object_ref(obj: Any) -> tuple[str, str, str]:
@@ -254,6 +299,9 @@ def audit_record(
         outside_caseload=outside_caseload,
         client_address=ctx.client_address,
     )
+    if connection.vendor == "postgresql":
+        _append_postgresql(event)
+        return event
     with transaction.atomic():
         _lock_chain()
         head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
@@ -261,6 +309,61 @@ def audit_record(
         event.hash = compute_hash(event)
         event.save(force_insert=True)
     return event
+
+
+# Columns the append writes from Python; seq, prev_hash and hash are worked out in the database.
+_CHAINED = {"id", "seq", "prev_hash", "hash"}
+
+
+def _append_postgresql(event: AuditEvent) -> None:
+    """Lock, read the head, hash and insert in one round trip, server-side.
+
+    The chain lock is then held for the time PostgreSQL takes to run two statements, with no
+    client round trip in between. The statements travel together (psycopg's client-side
+    binding sends them as one simple query): the lock first, then an INSERT whose own
+    snapshot, taken after the lock was granted, sees the head the previous holder committed
+    (READ COMMITTED). The hash is the same SHA-256 over the same canonical bytes as
+    ``compute_hash``: Python sends the canonical form cut around ``prev_hash`` and ``seq``, and
+    the database puts the head's values in. Outside a transaction the two statements commit
+    together (without waiting for the disk, see ``_lock_chain``) and the durability wait
+    follows at once; inside one, at the caller's commit.
+    """
+    marker = uuid.uuid4().hex
+    body = _canonical_body(event)
+    body["prev_hash"], body["seq"] = f"{marker}p", f"{marker}s"
+    text = _dump(body).decode()
+    before_prev, rest = text.split(f'"{marker}p"')
+    before_seq, after_seq = rest.split(f'"{marker}s"')
+    fields = [f for f in AuditEvent._meta.concrete_fields if f.attname not in _CHAINED]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    # In a SELECT list a literal is text unless cast (inet, jsonb, … would refuse it).
+    placeholders = ", ".join(
+        "%s" if f.get_internal_type() == "CharField" else f"%s::{f.db_type(connection)}"
+        for f in fields
+    )
+    table = AuditEvent._meta.db_table
+    sql = (
+        "SELECT set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(%s); "
+        f"INSERT INTO {table} ({columns}, seq, prev_hash, hash) "
+        f"SELECT {placeholders}, h.seq, h.prev, encode(sha256(convert_to("
+        "%s || '\"' || h.prev || '\"' || %s || h.seq::text || %s, 'UTF8')), 'hex') "
+        f"FROM (SELECT COALESCE((SELECT seq FROM {table} ORDER BY seq DESC LIMIT 1), 0) + 1 "
+        f"AS seq, COALESCE((SELECT hash FROM {table} ORDER BY seq DESC LIMIT 1), %s) AS prev) h "
+        "RETURNING id, seq, prev_hash, hash"
+    )
+    params = [CHAIN_LOCK_KEY, *values, before_prev, before_seq, after_seq, GENESIS_HASH]
+    outer = connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cursor.nextset()
+        event.pk, event.seq, event.prev_hash, event.hash = cursor.fetchone()
+    event._state.adding, event._state.db = False, connection.alias
+    connection.kangfu_audit_unflushed = True
+    if outer:
+        transaction.on_commit(_wait_durable)
+    else:
+        _wait_durable()
 
 
 # --- verification ---------------------------------------------------------------------

@@ -23,6 +23,7 @@ from kangfu.access.choices import (
     ResetKind,
     Role,
 )
+from kangfu.core.choices import QuickChoiceLabels
 
 
 class Jurisdiction(models.Model):
@@ -138,7 +139,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
 
-class Grant(models.Model):
+class Grant(QuickChoiceLabels, models.Model):
     """A role held over a jurisdiction node; it covers the node's whole subtree."""
 
     user = models.ForeignKey(
@@ -307,7 +308,7 @@ class AuditEventQuerySet(models.QuerySet):
         return self.filter(condition) if paths else self.none()
 
 
-class AuditEvent(models.Model):
+class AuditEvent(QuickChoiceLabels, models.Model):
     """One look at, or change to, a person's data. Append-only and hash-chained.
 
     Who, what and why are *snapshots* taken at the time (role codes, jurisdiction names and

@@ -32,6 +32,7 @@ from kangfu.cases.choices import (
     TransferReason,
     TransferState,
 )
+from kangfu.core.choices import QuickChoiceLabels
 
 
 class CaseQuerySet(ScopedQuerySet):
@@ -60,7 +61,7 @@ class CaseChildQuerySet(CaseQuerySet):
     sealed_field = "case__state"
 
 
-class Case(models.Model):
+class Case(QuickChoiceLabels, models.Model):
     """One person's enrolment at an executing township (社区戒毒/社区康复执行地).
 
     ``responsible`` is the 户籍地 jurisdiction (the main one), ``co_managing`` the 居住地 one
@@ -171,7 +172,7 @@ class Case(models.Model):
         return self.state == CaseState.SEALED
 
 
-class Measure(models.Model):
+class Measure(QuickChoiceLabels, models.Model):
     """A 社区戒毒 or 社区康复 measure: the decision, the report, the term and its state.
 
     ``statutory_end_on`` is the last day of the term counted from the reporting day (pack

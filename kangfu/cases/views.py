@@ -216,7 +216,9 @@ def case_detail(request, public_id):
     ]
     writer = may(request.user, Action.CASE_WORK, case) and case.is_open
     findings = list(case.findings.select_related("decided_by", "withdrawn_by"))
-    sealing_due = selectors.sealing_due(case)
+    # Shown and offered only once the case is closed: an open case skips its three queries.
+    closed = case.closed_on is not None or case.state == "closed"
+    sealing_due = selectors.sealing_due(case) if closed else None
     return render(
         request,
         "cases/case_detail.html",

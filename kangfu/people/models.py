@@ -14,6 +14,7 @@ from kangfu.access.choices import Role
 from kangfu.access.models import Jurisdiction
 from kangfu.access.permissions import roles_for
 from kangfu.access.scoping import ScopedQuerySet, scope_filter
+from kangfu.core.choices import QuickChoiceLabels
 from kangfu.core.events import Slot
 from kangfu.core.fields import EncryptedTextField
 from kangfu.people.choices import Sex
@@ -48,7 +49,7 @@ class PersonQuerySet(ScopedQuerySet):
         return self.filter(condition).exclude(SEALED_PERSONS())
 
 
-class Person(models.Model):
+class Person(QuickChoiceLabels, models.Model):
     """One human being, registered once nationwide (unique blind index of the ID number).
 
     ``township`` is the township that manages the record; it decides who can see it.

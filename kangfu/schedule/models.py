@@ -18,6 +18,7 @@ from kangfu.access.models import Jurisdiction
 from kangfu.access.permissions import Action
 from kangfu.access.scoping import ScopedQuerySet
 from kangfu.cases.models import CaseChildQuerySet
+from kangfu.core.choices import QuickChoiceLabels
 from kangfu.schedule.choices import (
     AppointmentKind,
     AppointmentState,
@@ -62,7 +63,7 @@ class Consent(models.Model):
         return f"Consent {self.given_on}–{self.ends_on}"
 
 
-class Appointment(models.Model):
+class Appointment(QuickChoiceLabels, models.Model):
     """One planned test, visit or call. ``due_on`` is the day the pack's schedule gives;
     ``on`` is the day it actually falls on — later when it had to move out of approved
     leave or a detention (``moved_reason`` says which)."""
@@ -310,7 +311,7 @@ class Violation(models.Model):
         return f"{self.kind} {self.on}"
 
 
-class Reminder(models.Model):
+class Reminder(QuickChoiceLabels, models.Model):
     """Something a caseworker (or records officer) should do, derived from the record.
 
     Rows are *computed*: the daily sweep and every schedule write reconcile them with what

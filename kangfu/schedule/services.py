@@ -325,8 +325,9 @@ def test_record(
                 Appointment.objects.filter(
                     pk=delegation.appointment_id, state=AppointmentState.PLANNED
                 ).update(state=AppointmentState.DONE, done_on=taken_on)
-        _audit(ctx, case, AuditAction.CREATE, ("drug_test",))
         reminders.refresh_cases([case.pk])
+        # The audit row last: the chain lock is then held only for the commit.
+        _audit(ctx, case, AuditAction.CREATE, ("drug_test",))
     return test
 
 
@@ -348,8 +349,8 @@ def test_lab_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.
         test.save(update_fields=["lab_result", "lab_result_on"])
         if result == Result.POSITIVE:
             _relapse(ctx, test, result_on)
-        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.lab_result",))
         reminders.refresh_cases([case.pk])
+        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.lab_result",))
     return test
 
 
@@ -467,8 +468,8 @@ def retest_request(*, actor: Actor, test: DrugTest, requested_on: dt.date) -> Dr
     with transaction.atomic():
         test.retest_requested_on = requested_on
         test.save(update_fields=["retest_requested_on"])
-        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.retest",))
         reminders.refresh_cases([case.pk])
+        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.retest",))
     return test
 
 
@@ -506,8 +507,8 @@ def retest_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.da
                 reason=site_text(gettext_noop("The re-test was negative.")),
                 withdrawn_on=result_on,
             )
-        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.retest_result",))
         reminders.refresh_cases([case.pk])
+        _audit(ctx, case, AuditAction.UPDATE, ("drug_test.retest_result",))
     return test
 
 
@@ -577,8 +578,8 @@ def appointment_outcome(
                 recorded_by=ctx.actor,
             )
             cases.breach_check(ctx=ctx, measure=measure, on=on)
-        _audit(ctx, case, AuditAction.UPDATE, ("appointment.state",))
         reminders.refresh_cases([case.pk])
+        _audit(ctx, case, AuditAction.UPDATE, ("appointment.state",))
     return appointment
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from django.http import HttpResponseRedirect
@@ -60,3 +61,30 @@ class SecurityHeadersMiddleware:
             # Pages of a signed-in user may hold personal data: never keep them in a cache.
             response.headers["Cache-Control"] = "no-store, private"
         return response
+
+
+# How often a signed-in session's idle deadline is pushed back (written to the session store).
+SESSION_REFRESH_SECONDS = 60
+SESSION_REFRESHED_KEY = "_kangfu_refreshed"
+
+
+class SessionIdleMiddleware:
+    """Keeps a session alive while it is used, with one session write a minute at most.
+
+    Sessions end after SESSION_IDLE_MINUTES without a request (settings). Saving the session
+    on every request (Django's SESSION_SAVE_EVERY_REQUEST) does that with a database write and
+    a disk flush per page; rewriting it when the last write is a minute old gives the same
+    deadline to within a minute. Sits after SessionMiddleware, which saves a modified session.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            last = session.get(SESSION_REFRESHED_KEY, 0)
+            if not isinstance(last, int) or now - last >= SESSION_REFRESH_SECONDS:
+                session[SESSION_REFRESHED_KEY] = now  # modified: saved with a new expiry
+        return self.get_response(request)

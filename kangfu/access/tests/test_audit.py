@@ -265,3 +265,34 @@ def test_it_keeps_one_chain_with_four_parallel_writers(tree):
     result = verify_chain()
     assert result.ok, result.problem
     assert result.count == WRITERS * PER_WRITER
+
+
+@pytest.mark.postgres
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_holds_the_chain_lock_only_for_the_append_and_waits_for_the_disk_after(personas):
+    """The commit under the chain lock does not wait for the disk; the append returns only
+    after a synchronous flush outside the lock (issue 14: audited reads must not queue
+    behind each other's flushes), and the setting does not leak into the next transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    append(personas.worker_a, 2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT flushes FROM kangfu_audit_flush WHERE backend = %s", [backend])
+        (flushes,) = cursor.fetchone()
+        cursor.execute("SHOW synchronous_commit")
+        (setting,) = cursor.fetchone()
+    assert flushes == 2 and setting == "on"
+    # Inside a caller's transaction the flush waits for the caller's commit, once.
+    with transaction.atomic():
+        append(personas.worker_a, 3)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone() == ("off",)
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            assert cursor.fetchone()[0] >= 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT flushes FROM kangfu_audit_flush WHERE backend = %s", [backend])
+        assert cursor.fetchone() == (3,)
+    assert verify_chain().ok

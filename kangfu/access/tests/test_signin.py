@@ -192,3 +192,27 @@ def test_it_caps_guesses_per_account_spread_over_many_addresses(personas, settin
         assert (
             password_login(Client(REMOTE_ADDR="203.0.113.1"), personas.worker_b).status_code == 302
         )
+
+
+START = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
+
+
+def test_a_session_ends_after_thirty_idle_minutes_and_is_written_once_a_minute(client, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes(url=HOME):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return sum('UPDATE "django_session"' in q["sql"] for q in queries.captured_queries)
+
+    with time_machine.travel(START, tick=False):
+        sign_in(client, personas.worker_a)
+        session_writes()
+        assert session_writes() == 0  # used again within the minute: no write
+    # Each use pushes the idle deadline back: 25-minute gaps never end the session.
+    for minutes in (25, 50, 75):
+        with time_machine.travel(START + dt.timedelta(minutes=minutes), tick=False):
+            assert session_writes() == 1
+    with time_machine.travel(START + dt.timedelta(minutes=75 + 31), tick=False):
+        assert client.get(HOME).status_code == 302  # idle for 31 minutes: signed out
