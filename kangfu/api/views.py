@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from django.core import signing
 from django.db import transaction
@@ -65,7 +65,9 @@ from kangfu.api.serializers import (
 from kangfu.cases import selectors as cases_selectors
 from kangfu.cases import services as cases_services
 from kangfu.cases.audit import case_read_audit, caseload_search_audit
-from kangfu.cases.choices import CaseState
+from kangfu.cases.choices import LIVE_STATES, CaseState, MeasureKind
+from kangfu.cases.filters import FILTER_NAMES as CASELOAD_FILTER_NAMES
+from kangfu.cases.filters import caseload_filters
 from kangfu.cases.models import LeaveRequest
 from kangfu.documents import selectors as documents_selectors
 from kangfu.documents import services as documents_services
@@ -74,11 +76,14 @@ from kangfu.inbox import selectors as inbox_selectors
 from kangfu.people import audit as people_audit
 from kangfu.people import selectors as people_selectors
 from kangfu.people import services as people_services
+from kangfu.people.filters import FILTER_NAMES as PERSON_FILTER_NAMES
+from kangfu.people.filters import person_filters
 from kangfu.people.forms import PersonForm
 from kangfu.people.models import Person
 from kangfu.risk import selectors as risk_selectors
 from kangfu.risk import services as risk_services
 from kangfu.risk.audit import assessment_read_audit
+from kangfu.risk.choices import RiskCategory
 from kangfu.risk.models import Assessment
 from kangfu.schedule import selectors as schedule_selectors
 from kangfu.schedule import services as schedule_services
@@ -172,6 +177,48 @@ UPDATE_PARAMS = [
 ]
 
 
+# The filters the person list and the caseload share with their pages (people.filters,
+# cases.filters). The API names a township by its division code and a caseworker by user
+# name, as everywhere else in the API; sorting stays a page feature (the API pages by cursor).
+PERSON_FILTERS = tuple(n for n in PERSON_FILTER_NAMES if n != "sort")
+CASELOAD_FILTERS = tuple(n for n in CASELOAD_FILTER_NAMES if n != "sort")
+CASE_COLUMN_PARAMS = [
+    OpenApiParameter("measure", str, enum=MeasureKind.values, description="The live measure."),
+    OpenApiParameter(
+        "measure_state", str, enum=[s.value for s in LIVE_STATES], description="Its state."
+    ),
+    OpenApiParameter("category", str, enum=RiskCategory.values, description="Risk category."),
+    OpenApiParameter("caseworker", str, description="User name of the caseworker."),
+    OpenApiParameter("overdue", bool, description="Only those with a planned item past its day."),
+]
+
+
+def list_params(params, names, *, booleans=()) -> dict[str, str]:
+    """The list filters of a request, as the page's filter form reads them: a township's
+    code and a caseworker's user name turned into the records the form offers."""
+    values: dict[str, str] = {}
+    for name in names:
+        value = params.get(name)
+        if value in (None, ""):
+            continue
+        if name in booleans:
+            if value.lower() not in ("1", "true", "on"):
+                continue
+            value = "on"
+        elif name == "township":
+            node = Jurisdiction.objects.filter(code=value[:20]).only("pk").first()
+            if node is None:
+                raise ValidationError({"township": [_("No township has this division code.")]})
+            value = str(node.pk)
+        elif name == "caseworker":
+            worker = User.objects.filter(username=value[:150]).only("pk").first()
+            if worker is None:
+                raise ValidationError({"caseworker": [_("No caseworker has this user name.")]})
+            value = str(worker.pk)
+        values[name] = value
+    return values
+
+
 class PersonViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -207,20 +254,14 @@ class PersonViewSet(
         return people_selectors.person_list(user=self.request.user, search=self._search())
 
     def _search(self) -> people_selectors.PersonSearch:
-        params = self.request.query_params
-        township = params.get("township")
-        township_pk = None
-        if township and not township.isdigit():
-            township_pk = -1
-        elif township:
-            node = Jurisdiction.objects.filter(code=township).only("pk").first()
-            township_pk = node.pk if node else -1
-        return people_selectors.PersonSearch(
-            query=params.get("q", "")[:30],
-            sex=params.get("sex", "") if params.get("sex") in ("M", "F") else "",
-            township=township_pk,
-            mine=params.get("mine") in ("1", "true", "on"),
+        # The page's own filter code (people.filters), so the API lists the page's rows.
+        params = list_params(
+            self.request.query_params, PERSON_FILTERS, booleans=("mine", "overdue")
         )
+        filters = person_filters(params, user=self.request.user, page=False)
+        if filters.errors:
+            raise ValidationError(filters.errors)
+        return filters.search
 
     @extend_schema(
         parameters=[
@@ -228,13 +269,16 @@ class PersonViewSet(
             OpenApiParameter("sex", str, enum=["M", "F"]),
             OpenApiParameter("township", str, description="Division code of a township."),
             OpenApiParameter("mine", bool, description="Only the caller's own caseload."),
+            *CASE_COLUMN_PARAMS,
         ],
         responses=PersonSerializer(many=True),
     )
     def list(self, request, *args, **kwargs):
         self._require_reader()
         search = self._search()
-        page = self.paginate_queryset(self.get_queryset())
+        page = self.paginate_queryset(
+            people_selectors.person_list(user=request.user, search=search)
+        )
         people_audit.person_search_audit(
             ctx=AccessContext.from_request(request), search=search, hits=page, total=None
         )
@@ -403,27 +447,38 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_url_kwarg = "id"
     lookup_value_regex = r"[0-9a-f-]{36}"
 
-    def get_queryset(self):
+    def _query(self) -> cases_selectors.CaseloadQuery:
         params = self.request.query_params
         state = params.get("state", "open")
         if state not in {"", *CaseState.values}:
             raise ValidationError({"state": [_("Unknown state.")]})
-        return cases_selectors.caseload(
-            user=self.request.user, mine=params.get("mine") in ("1", "true"), state=state
-        )
+        # The page's own filter code (cases.filters), so the API lists the page's rows; the
+        # API keeps its own default of every visible case unless ``mine`` is given.
+        values = list_params(params, CASELOAD_FILTERS, booleans=("mine", "overdue"))
+        values["mine"] = "1" if values.get("mine") else "0"
+        filters = caseload_filters(values, user=self.request.user, page=False)
+        if filters.errors:
+            raise ValidationError(filters.errors)
+        return replace(filters.query, state=state)
+
+    def get_queryset(self):
+        return cases_selectors.caseload(user=self.request.user, query=self._query())
 
     @extend_schema(
         parameters=[
             OpenApiParameter("mine", bool, description="Only the caller's own caseload."),
             OpenApiParameter("state", str, enum=["", *CaseState.values]),
+            OpenApiParameter("township", str, description="Division code of a township."),
+            *CASE_COLUMN_PARAMS,
         ]
     )
     def list(self, request, *args, **kwargs):
         require(request.user, Action.CASE_VIEW)
-        page = self.paginate_queryset(self.get_queryset())
+        query = self._query()
+        page = self.paginate_queryset(cases_selectors.caseload(user=request.user, query=query))
         caseload_search_audit(
             ctx=AccessContext.from_request(request),
-            mine=request.query_params.get("mine") in ("1", "true"),
+            mine=query.mine,
             shown=len(page),
             total=None,
         )

@@ -134,7 +134,12 @@ class Case(QuickChoiceLabels, models.Model):
         ordering = ["-opened_on", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["township", "state"], name="case_township_state")]
+        indexes = [
+            models.Index(fields=["township", "state"], name="case_township_state"),
+            # Every person list asks, per person, whether all their cases are sealed
+            # (Person.objects.visible_to): answered from this index alone.
+            models.Index(fields=["person", "state"], name="case_person_state"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"],

@@ -32,11 +32,12 @@ from kangfu.cases import forms, lifecycle, selectors, services
 from kangfu.cases.agreements import agreement_pdf, finding_notice_pdf
 from kangfu.cases.audit import case_read_audit, caseload_search_audit
 from kangfu.cases.choices import LeaveState, MeasureState, TransferState
+from kangfu.cases.filters import caseload_filters
 from kangfu.cases.models import Case
 from kangfu.cases.services.findings import may_decide
 from kangfu.core.events import Slot
-from kangfu.people import selectors as people_selectors
-from kangfu.people.selectors import person_get, townships_for
+from kangfu.core.paging import KeysFirstPaginator
+from kangfu.people.selectors import person_get
 
 PAGE_SIZE = 25
 
@@ -77,30 +78,11 @@ def caseload(request):
     filtered and sorted by any column the database can sort (not the encrypted name)."""
     user = request.user
     require(user, Action.CASE_VIEW)
-    default_mine = "1" if may(user, Action.CASELOAD_HOLD) else "0"
-    townships = townships_for(user, Action.CASE_VIEW)
-    form = forms.CaseloadForm(
-        request.GET or None,
-        townships=townships,
-        caseworkers=people_selectors.caseworkers_for(user=user),
-        sorts=selectors.CASELOAD_SORTS,
-    )
-    query = selectors.CaseloadQuery(mine=default_mine == "1")
-    if form.is_bound and form.is_valid():
-        c = form.cleaned_data
-        query = selectors.CaseloadQuery(
-            mine=(c["mine"] or default_mine) == "1",
-            measure=c["measure"],
-            measure_state=c["measure_state"],
-            category=c["category"],
-            caseworker=c["caseworker"],
-            township=c.get("township"),
-            overdue=c["overdue"],
-            sort=c["sort"],
-        )
+    filters = caseload_filters(request.GET, user=user)
+    form, query = filters.form, filters.query
     on = selectors.today()
     qs = selectors.caseload(user=user, query=query, on=on)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     hits = list(page.object_list)
     for c in hits:
         c.days_overdue = (on - c.overdue_since).days if c.overdue_since else None

@@ -1,5 +1,7 @@
-"""Export pages: the filters come from the list's own query string; a purpose is asked
-first; the POST answers with the .xlsx file."""
+"""Export pages: the filters come from the list's own query string and are read by the
+list's own filter code (``people.filters``, ``cases.filters``), so the file holds exactly
+the rows the list shows, in its order; a purpose is asked first; the POST answers with the
+.xlsx file."""
 
 from __future__ import annotations
 
@@ -11,21 +13,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext
-from kangfu.access.permissions import Action, may, require
+from kangfu.access.permissions import Action, require
 from kangfu.cases import selectors as case_selectors
+from kangfu.cases.filters import FILTER_NAMES as caseload_filter_names
+from kangfu.cases.filters import caseload_filters
 from kangfu.ledger import exports
 from kangfu.ledger.forms import ExportForm
 from kangfu.people import selectors
-from kangfu.people.forms import PersonSearchForm
+from kangfu.people.filters import FILTER_NAMES as person_filter_names
+from kangfu.people.filters import person_filters
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ALLOWED_FILTERS = ("q", "sex", "township", "mine")
 
 
-def _filters(request) -> QueryDict:
+def _filters(request, names) -> QueryDict:
+    """The list's filters, carried from its query string through the purpose form."""
     source = request.POST if request.method == "POST" else request.GET
     kept = QueryDict(mutable=True)
-    for name in ALLOWED_FILTERS:
+    for name in names:
         if source.get(name):
             kept[name] = source[name]
     return kept
@@ -46,28 +51,37 @@ def _page(request, form, filters, title, error=""):
     )
 
 
+def _filter_error(errors: dict, form) -> str:
+    """A filter value the list does not offer: the export refuses rather than export more
+    (or other) persons than the list shows, and names the field."""
+    return " ".join(
+        _("%(label)s: %(error)s")
+        % {
+            "label": form.fields[name].label if name in form.fields else name,
+            "error": " ".join(messages),
+        }
+        for name, messages in errors.items()
+    )
+
+
 @login_required
 def people_export(request):
     require(request.user, Action.PERSON_VIEW)
-    filters = _filters(request)
+    filters = _filters(request, person_filter_names)
     title = _("Export the person list")
     form = ExportForm(request.POST if request.method == "POST" else None)
+    # The same filters, read by the same code, as the list the user came from.
+    chosen = person_filters(filters, user=request.user, page=False)
+    if chosen.errors:
+        return _page(request, form, filters, title, _filter_error(chosen.errors, chosen.form))
     if request.method != "POST" or not form.is_valid():
         return _page(request, form, filters, title)
-    townships = selectors.townships_for(request.user, Action.CASE_VIEW)
-    search_form = PersonSearchForm(filters, townships=townships)
-    search = selectors.PersonSearch()
-    if search_form.is_valid():
-        c = search_form.cleaned_data
-        search = selectors.PersonSearch(
-            query=c["q"], sex=c["sex"], township=c.get("township"), mine=c["mine"]
-        )
     ctx = AccessContext.from_request(request).with_purpose(
         form.cleaned_data["purpose"], form.cleaned_data.get("note", "")
     )
-    persons = selectors.person_list(user=request.user, search=search)[: exports.MAX_EXPORT + 1]
+    persons = selectors.person_list(user=request.user, search=chosen.search)
     try:
-        content = exports.persons_export(ctx=ctx, persons=persons)
+        content = exports.persons_export(ctx=ctx, persons=persons[: exports.MAX_EXPORT + 1])
     except ValidationError as exc:
         return _page(request, form, filters, title, " ".join(exc.messages))
     return _file(content, "people")
@@ -76,19 +90,24 @@ def people_export(request):
 @login_required
 def caseload_export(request):
     require(request.user, Action.CASE_VIEW)
-    filters = _filters(request)
+    filters = _filters(request, caseload_filter_names)
     title = _("Export the caseload")
     form = ExportForm(request.POST if request.method == "POST" else None)
+    chosen = caseload_filters(filters, user=request.user, page=False)
+    if chosen.errors:
+        return _page(request, form, filters, title, _filter_error(chosen.errors, chosen.form))
     if request.method != "POST" or not form.is_valid():
         return _page(request, form, filters, title)
-    default = "1" if may(request.user, Action.CASELOAD_HOLD) else ""
-    mine = filters.get("mine", default) == "1"
     ctx = AccessContext.from_request(request).with_purpose(
         form.cleaned_data["purpose"], form.cleaned_data.get("note", "")
     )
-    cases = case_selectors.caseload(user=request.user, mine=mine)[: exports.MAX_EXPORT + 1]
+    on = case_selectors.today()
+    # The file shows the person's township and caseworker too: read with the cases.
+    cases = case_selectors.caseload(user=request.user, query=chosen.query, on=on).select_related(
+        "person__township", "person__caseworker"
+    )
     try:
-        content = exports.caseload_export(ctx=ctx, cases=cases)
+        content = exports.caseload_export(ctx=ctx, cases=cases[: exports.MAX_EXPORT + 1], on=on)
     except ValidationError as exc:
         return _page(request, form, filters, title, " ".join(exc.messages))
     return _file(content, "caseload")

@@ -11,6 +11,7 @@ and the file's first line names the user, the time and the duty of confidentiali
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable
 
@@ -27,6 +28,7 @@ from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.cases.models import Case
 from kangfu.people.models import Person
 from kangfu.people.selectors import FULL_FIELDS, visible_fields
+from kangfu.risk.choices import RiskCategory
 
 # Larger lists must be narrowed by the filters first: an export is for a working list.
 MAX_EXPORT = 10_000
@@ -112,12 +114,24 @@ def persons_export(*, ctx: AccessContext, persons: Iterable[Person]) -> bytes:
         return _save(book)
 
 
-CASE_COLUMNS = ("measure", "measure_state", "starts_on", "ends_on", "category", "opened_on")
+CASE_COLUMNS = (
+    "measure",
+    "measure_state",
+    "starts_on",
+    "ends_on",
+    "category",
+    "next_due",
+    "days_overdue",
+    "opened_on",
+)
+_CATEGORY = dict(RiskCategory.choices)
 
 
-def caseload_export(*, ctx: AccessContext, cases: Iterable[Case]) -> bytes:
-    """The caseload as an .xlsx: the person's visible fields, then the case's measure and
-    category (the caseload is staff-only, so case content is theirs to see)."""
+def caseload_export(*, ctx: AccessContext, cases: Iterable[Case], on: dt.date) -> bytes:
+    """The caseload as an .xlsx: the person's visible fields, then the case's columns as the
+    caseload shows them on ``on`` (the caseload is staff-only, so case content is theirs to
+    see): the live measure and its state, its dates, the category, the next planned item
+    and how many days the oldest planned one is overdue."""
     _require_purpose(ctx)
     cases = list(cases)
     _too_many(len(cases))
@@ -129,6 +143,8 @@ def caseload_export(*, ctx: AccessContext, cases: Iterable[Case]) -> bytes:
         _("Starts"),
         _("Ends"),
         _("Risk category"),
+        _("Next due"),
+        _("Days overdue"),
         _("Case opened"),
     ]
     book, sheet = _book(ctx, _("Caseload"), headers)
@@ -136,6 +152,7 @@ def caseload_export(*, ctx: AccessContext, cases: Iterable[Case]) -> bytes:
         for case, fields in shown:
             live = getattr(case, "live_measures", None)
             measure = live[0] if live else None
+            since = getattr(case, "overdue_since", None)
             sheet.append(
                 [_value(case.person, f) if f in fields else "" for f in columns]
                 + [
@@ -143,7 +160,9 @@ def caseload_export(*, ctx: AccessContext, cases: Iterable[Case]) -> bytes:
                     measure.get_state_display() if measure else "",
                     measure.starts_on if measure and measure.starts_on else "",
                     measure.ends_on if measure and measure.ends_on else "",
-                    case.get_approved_category_display() if case.approved_category else "",
+                    str(_CATEGORY.get(getattr(case, "category", None), "")),
+                    getattr(case, "next_due_on", None) or "",
+                    (on - since).days if since else "",
                     case.opened_on,
                 ]
             )

@@ -81,6 +81,13 @@ PERSON_COLUMNS: Slot = Slot(
         }
     ),
 )
+# How the list filters by one of those columns (``measure_kind``, ``measure_state``,
+# ``category``): a semi-join the database runs once, not a lookup per person. Filled by the
+# schedule app.
+PERSON_COLUMN_FILTER: Slot = Slot(
+    "people.person_column_filter",
+    default=lambda qs, name, value: qs.filter(**{name: value}),
+)
 # The values those columns take, with their labels: {"measure": [(value, label)], ...}.
 PERSON_COLUMN_CHOICES: Slot = Slot("people.person_column_choices", default=lambda: {})
 # What the list sorts by; never the name, which is encrypted at rest.
@@ -144,10 +151,11 @@ def person_list(*, user, search: PersonSearch) -> QuerySet[Person]:
         ("measure_kind", search.measure),
         ("measure_state", search.measure_state),
         ("category", search.category),
-        ("caseworker_id", search.caseworker),
     ):
         if value:
-            qs = qs.filter(**{field: value})
+            qs = PERSON_COLUMN_FILTER(qs, field, value)
+    if search.caseworker:
+        qs = qs.filter(caseworker_id=search.caseworker)
     if search.overdue:
         qs = qs.filter(overdue_since__isnull=False)
     key = search.sort.lstrip("-")

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,9 +25,11 @@ from kangfu.access.forms import DisclosureForm, PurposeForm
 from kangfu.access.permissions import Action, may, require
 from kangfu.access.selectors import record_history
 from kangfu.access.services import disclosure_record
+from kangfu.core.paging import KeysFirstPaginator
 from kangfu.people import selectors, services
 from kangfu.people.audit import person_read_audit, person_search_audit
-from kangfu.people.forms import BreakGlassForm, PersonForm, PersonSearchForm
+from kangfu.people.filters import person_filters
+from kangfu.people.forms import BreakGlassForm, PersonForm
 from kangfu.people.models import Person
 
 PAGE_SIZE = 25
@@ -89,41 +90,10 @@ def _open(request, public_id, *, target: str, action: str | None = None) -> Open
 @login_required
 def person_list(request):
     require(request.user, Action.PERSON_VIEW)
-    townships = selectors.townships_for(request.user, Action.CASE_VIEW)
-    staff = may(request.user, Action.CASE_VIEW)
-    columns = selectors.PERSON_COLUMN_CHOICES() if staff else {}
-    form = PersonSearchForm(
-        request.GET or None,
-        townships=townships,
-        columns=columns,
-        caseworkers=selectors.caseworkers_for(user=request.user) if staff else (),
-        sorts=selectors.PERSON_SORTS,
-    )
-    search = selectors.PersonSearch()
-    if form.is_valid():
-        c = form.cleaned_data
-        search = selectors.PersonSearch(
-            query=c["q"],
-            sex=c["sex"],
-            township=c.get("township"),
-            mine=c["mine"],
-            # Case columns are for case staff only: a partner never filters by them.
-            **(
-                {
-                    "measure": c["measure"],
-                    "measure_state": c["measure_state"],
-                    "category": c["category"],
-                    "caseworker": c["caseworker"],
-                    "overdue": c["overdue"],
-                    "sort": c["sort"],
-                }
-                if staff
-                else {}
-            ),
-        )
-    page = Paginator(selectors.person_list(user=request.user, search=search), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    filters = person_filters(request.GET, user=request.user)
+    form, search, columns, staff = filters.form, filters.search, filters.columns, filters.staff
+    qs = selectors.person_list(user=request.user, search=search)
+    page = KeysFirstPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     _audit_search(request, search, page)
     labels = {name: dict(choices) for name, choices in columns.items()}
     today = timezone.localdate()

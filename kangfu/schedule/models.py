@@ -341,3 +341,53 @@ class Reminder(QuickChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} case {self.case_id}"
+
+
+class DueSummary(models.Model):
+    """What the lists filter and sort by from the plan, stored so that a county of 50,000
+    cases is not scanned appointment by appointment on every page (kangfu/schedule/summary.py
+    keeps it: every schedule write for its case, the sealing of a case, the daily sweep;
+    ``manage.py schedule_summaries`` rebuilds it).
+
+    ``first_planned_on`` is the oldest planned appointment, whatever the day: the lists call
+    it overdue once that day has passed, so it never goes stale as days go by.
+    ``next_due_on`` is the first planned appointment on or after ``as_of``; the lists use it
+    only while it is still on or after today, and otherwise look it up again."""
+
+    first_planned_on = models.DateField(_("oldest planned item"), null=True, blank=True)
+    next_due_on = models.DateField(_("next due"), null=True, blank=True)
+    as_of = models.DateField(_("computed for"))
+
+    class Meta:
+        abstract = True
+
+
+class CaseDueSummary(DueSummary):
+    """A case's planned appointments, summed up for the caseload."""
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="due_summary"
+    )
+
+    class Meta:
+        verbose_name = _("case due summary")
+        verbose_name_plural = _("case due summaries")
+
+    def __str__(self) -> str:
+        return f"Due summary of case {self.case_id}"
+
+
+class PersonDueSummary(DueSummary):
+    """A person's planned appointments over their cases that are not sealed, for the person
+    list."""
+
+    person = models.OneToOneField(
+        "people.Person", on_delete=models.CASCADE, primary_key=True, related_name="due_summary"
+    )
+
+    class Meta:
+        verbose_name = _("person due summary")
+        verbose_name_plural = _("person due summaries")
+
+    def __str__(self) -> str:
+        return f"Due summary of person {self.person_id}"

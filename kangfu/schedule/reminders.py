@@ -46,6 +46,7 @@ from kangfu.cases.models import (
 from kangfu.policy import engine
 from kangfu.policy.facts import FactsError
 from kangfu.policy.packs import get_pack
+from kangfu.schedule import summary
 from kangfu.schedule.choices import URGENCY, ReminderKind
 from kangfu.schedule.models import Appointment, DrugTest, Reminder
 
@@ -446,5 +447,8 @@ def refresh(
 
 
 def refresh_cases(case_ids: Iterable[int], *, on: dt.date | None = None) -> Stats:
-    """Reconcile the reminders of a few cases (after a write to one of them)."""
-    return refresh(on=on, scope=Case.objects.filter(pk__in=list(case_ids)))
+    """Reconcile the reminders of a few cases (after a write to one of them), and the due
+    summaries the lists sort by (schedule.summary), which follow the same writes."""
+    case_ids = list(case_ids)
+    summary.refresh(case_ids=case_ids, on=on)
+    return refresh(on=on, scope=Case.objects.filter(pk__in=case_ids))

@@ -6,7 +6,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.urls import reverse
 
 from kangfu.access.permissions import Action, may
@@ -14,6 +24,7 @@ from kangfu.access.scoping import scoped_get
 from kangfu.cases.choices import LIVE_STATES, MeasureKind
 from kangfu.cases.models import Case, Measure
 from kangfu.core.events import Slot
+from kangfu.people.models import Person
 from kangfu.risk.choices import RiskCategory
 from kangfu.risk.models import PersonRisk
 from kangfu.schedule.choices import TEST_KINDS, AppointmentState, ReminderKind
@@ -276,39 +287,96 @@ def booked_between(case, first: dt.date, last: dt.date) -> list[Appointment]:
     )
 
 
-def caseload_columns(qs: QuerySet[Case], on: dt.date) -> QuerySet[Case]:
-    """The caseload's columns held here and in risk, as subqueries of the one list query
-    (cases.selectors.CASELOAD_COLUMNS): the category, the next planned appointment from
-    ``on`` and the day of the oldest planned one already past."""
-    planned = Appointment.objects.filter(case=OuterRef("pk"), state=AppointmentState.PLANNED)
-    upcoming = planned.filter(on__gte=on).order_by("on", "id")
-    return qs.annotate(
-        category=Subquery(
-            PersonRisk.objects.filter(person=OuterRef("person_id")).values("category")[:1]
-        ),
-        next_due_on=Subquery(upcoming.values("on")[:1]),
-        next_due_kind=Subquery(upcoming.values("kind")[:1]),
-        overdue_since=Subquery(planned.filter(on__lt=on).order_by("on", "id").values("on")[:1]),
+def _planned(model, on: dt.date):
+    """The planned appointments of the outer case, or of the outer person's cases that are
+    not sealed."""
+    if model is Case:
+        return Appointment.objects.filter(case=OuterRef("pk"), state=AppointmentState.PLANNED)
+    return Appointment.objects.filter(
+        case__person=OuterRef("pk"), state=AppointmentState.PLANNED
+    ).exclude(case__state="sealed")
+
+
+def due_columns(model, on: dt.date, *, stored: bool = True) -> dict[str, Any]:
+    """``next_due_on`` (the first planned appointment from ``on``) and ``overdue_since``
+    (the oldest planned one before ``on``) of each case (``model`` Case) or person (Person).
+
+    Read from the stored due summary (schedule.summary), a join: the oldest planned day is
+    overdue once it is past, whatever day the summary was computed; the next due day is
+    used while it is still on or after ``on``, and looked up again otherwise (a summary
+    that lags the calendar, or a row not yet summed up, stays exact, only slower).
+    ``stored=False`` gives the same figures straight from the appointments."""
+    planned = _planned(model, on)
+    upcoming = Subquery(planned.filter(on__gte=on).order_by("on").values("on")[:1])
+    past = Subquery(planned.filter(on__lt=on).order_by("on").values("on")[:1])
+    if not stored:
+        return {"next_due_on": upcoming, "overdue_since": past}
+    first, nxt, as_of = (
+        f"due_summary__{name}" for name in ("first_planned_on", "next_due_on", "as_of")
     )
+    return {
+        "next_due_on": DbCase(
+            When(
+                Q(**{f"{as_of}__lte": on})
+                & (Q(**{f"{nxt}__isnull": True}) | Q(**{f"{nxt}__gte": on})),
+                then=F(nxt),
+            ),
+            default=upcoming,
+        ),
+        "overdue_since": DbCase(
+            When(Q(**{f"{first}__lt": on}), then=F(first)),
+            When(Q(**{f"{as_of}__isnull": True}), then=past),
+            default=None,
+            output_field=DateField(),
+        ),
+    }
+
+
+def caseload_columns(qs: QuerySet[Case], on: dt.date) -> QuerySet[Case]:
+    """The caseload's columns held here and in risk (cases.selectors.CASELOAD_COLUMNS): the
+    category (one lookup by primary key, made only where the query uses it) and the next
+    due and overdue days from the stored due summary (``due_columns``)."""
+    category = PersonRisk.objects.filter(person=OuterRef("person_id")).values("category")
+    return qs.annotate(category=Subquery(category[:1]), **due_columns(Case, on))
 
 
 def person_columns(qs, on: dt.date):
-    """The person list's case columns (people.selectors.PERSON_COLUMNS): the live measure,
-    the category, the next planned item and the oldest planned one already past, each a
-    subquery of the one list query."""
-    live = Measure.objects.filter(case__person=OuterRef("pk"), state__in=LIVE_STATES).order_by(
-        "-id"
-    )
-    planned = Appointment.objects.filter(
-        case__person=OuterRef("pk"), state=AppointmentState.PLANNED
-    ).exclude(case__state="sealed")
+    """The person list's case columns (people.selectors.PERSON_COLUMNS): the live measure
+    (at most one per person, a constraint says so: one lookup in that constraint's index),
+    the category, and the next due and overdue days from the stored due summary
+    (``due_columns``). The lookups are made only where the query uses them."""
+    live = Measure.objects.filter(person=OuterRef("pk"), state__in=LIVE_STATES).order_by()
+    category = PersonRisk.objects.filter(person=OuterRef("pk")).values("category")
     return qs.annotate(
         measure_kind=Subquery(live.values("kind")[:1]),
         measure_state=Subquery(live.values("state")[:1]),
-        category=Subquery(PersonRisk.objects.filter(person=OuterRef("pk")).values("category")[:1]),
-        next_due_on=Subquery(planned.filter(on__gte=on).order_by("on", "id").values("on")[:1]),
-        overdue_since=Subquery(planned.filter(on__lt=on).order_by("on", "id").values("on")[:1]),
+        category=Subquery(category[:1]),
+        **due_columns(Person, on),
     )
+
+
+def caseload_column_filter(qs: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+    """The caseload filtered by a column held here or in risk (cases.selectors.
+    CASELOAD_COLUMN_FILTER): the category as a semi-join over the current categories."""
+    if name == "category":
+        return qs.filter(
+            person_id__in=PersonRisk.objects.filter(category=value).values("person_id")
+        )
+    return qs.filter(**{name: value})
+
+
+def person_column_filter(qs, name: str, value: str):
+    """The person list filtered by a case column (people.selectors.PERSON_COLUMN_FILTER):
+    semi-joins over the live measures and the current categories, which the database runs
+    once, where comparing each person's looked-up value would cost a lookup per person."""
+    live = Measure.objects.filter(state__in=LIVE_STATES).order_by()
+    if name == "measure_kind":
+        return qs.filter(pk__in=live.filter(kind=value).values("person_id"))
+    if name == "measure_state":
+        return qs.filter(pk__in=live.filter(state=value).values("person_id"))
+    if name == "category":
+        return qs.filter(pk__in=PersonRisk.objects.filter(category=value).values("person_id"))
+    return qs.filter(**{name: value})
 
 
 def person_column_choices() -> dict[str, list[tuple[str, Any]]]:

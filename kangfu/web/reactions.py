@@ -21,13 +21,23 @@ from kangfu.cases.events import (
     LeaveApproved,
     MeasureChanged,
 )
-from kangfu.cases.selectors import BOOKED_BETWEEN, CASELOAD_COLUMNS, TEST_FACTS
+from kangfu.cases.selectors import (
+    BOOKED_BETWEEN,
+    CASELOAD_COLUMN_FILTER,
+    CASELOAD_COLUMNS,
+    TEST_FACTS,
+)
 from kangfu.cases.templatetags.cases import REFERRAL_EVENT_PARAMS
 from kangfu.cases.views import CASE_SECTIONS
 from kangfu.core import events
 from kangfu.documents import views as documents
 from kangfu.people.models import PARTNER_PERSONS, SEALED_PERSONS
-from kangfu.people.selectors import PARTNER_FIELDS_OF, PERSON_COLUMN_CHOICES, PERSON_COLUMNS
+from kangfu.people.selectors import (
+    PARTNER_FIELDS_OF,
+    PERSON_COLUMN_CHOICES,
+    PERSON_COLUMN_FILTER,
+    PERSON_COLUMNS,
+)
 from kangfu.portal import reactions as portal
 from kangfu.referrals import selectors as referrals
 from kangfu.referrals.choices import referral_event_params
@@ -54,12 +64,14 @@ REACTIONS: dict[type[events.Event], tuple] = {
     FindingConfirmed: (risk.mark_after_finding,),
     # An approved assessment changed the category: the plan follows the new rhythm.
     CategoryApproved: (schedule.replan_after_category,),
-    # The last case is sealed: the person's portal closes.
-    CaseSealed: (portal.portal_off,),
+    # The last case is sealed: the person's portal closes; the person list's due figures
+    # leave the sealed case out.
+    CaseSealed: (portal.portal_off, schedule.summary_after_sealing),
     # A sealed case's identity data is purged: the free text of its visits goes with it.
     IdentityPurged: (visit_reactions.purge_notes,),
-    # The daily sweep is done: the day's statistics snapshot per township.
-    SweepCompleted: (reports.snapshot_after_sweep,),
+    # The daily sweep is done: the lists' due summaries move to the new day; the day's
+    # statistics snapshot per township.
+    SweepCompleted: (schedule.summary_after_sweep, reports.snapshot_after_sweep),
     # A password changed or was reset, or an account was switched off: its API tokens end.
     CredentialsChanged: (api.revoke_tokens,),
 }
@@ -79,7 +91,9 @@ SLOTS = (
     (TEST_FACTS, schedule_selectors.test_facts),
     (BOOKED_BETWEEN, schedule_selectors.booked_between),
     (CASELOAD_COLUMNS, schedule_selectors.caseload_columns),
+    (CASELOAD_COLUMN_FILTER, schedule_selectors.caseload_column_filter),
     (PERSON_COLUMNS, schedule_selectors.person_columns),
+    (PERSON_COLUMN_FILTER, schedule_selectors.person_column_filter),
     (PERSON_COLUMN_CHOICES, schedule_selectors.person_column_choices),
     (REFERRAL_EVENT_PARAMS, referral_event_params),
     (CASE_SECTIONS, case_sections),

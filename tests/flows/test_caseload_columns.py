@@ -107,7 +107,7 @@ def test_it_names_the_field_of_a_bad_filter(client, personas, caseload):
     response = client.get(LIST, {"mine": "0", "category": "purple", "sort": "name"})
     assert response.status_code == 200
     body = response.content.decode()
-    alert = body[body.index('role="alert"') :]
+    alert = body[body.index('id="filter-errors"') :]
     with translation.override(response["Content-Language"]):
         assert alert.index(str(_("Category"))) < alert.index("purple")
         assert str(_("Sort by")) in alert

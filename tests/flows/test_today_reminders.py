@@ -61,3 +61,40 @@ def test_no_agreement_reminder_within_seven_days_of_reporting(client, personas, 
         sign_in(client, worker)
         body = client.get(reverse("schedule:today")).content.decode()
     assert row(body, "agreement_unsigned") == ""
+
+
+def test_the_agreement_reminder_starts_on_the_eighth_day_and_signing_clears_it(
+    client, personas, people
+):
+    worker = personas.worker_a
+    with time_machine.travel("2024-03-01 10:00 +0800", tick=False):
+        case = open_case(worker, people.in_a)
+        measure = decide(worker, case, received="2024-02-27")
+        services.measure_report(actor=worker, measure=measure, reported_on=day("2024-03-01"))
+    with time_machine.travel("2024-03-08 08:00 +0800", tick=False):
+        sweep.run(on=day("2024-03-08"))  # 7 days after reporting: none signed
+        sign_in(client, worker)
+        body = client.get(reverse("schedule:today")).content.decode()
+    assert row(body, "agreement_unsigned")
+    with time_machine.travel("2024-03-08 10:00 +0800", tick=False):
+        measure.refresh_from_db()
+        agreement = services.agreement_draw_up(actor=worker, measure=measure, category="medium")
+        services.agreement_sign(actor=worker, agreement=agreement, signed_on=day("2024-03-08"))
+    with time_machine.travel("2024-03-09 08:00 +0800", tick=False):
+        sweep.run(on=day("2024-03-09"))
+        sign_in(client, worker)
+        body = client.get(reverse("schedule:today")).content.decode()
+    assert row(body, "agreement_unsigned") == ""
+
+
+def test_the_report_reminder_starts_three_days_before_the_deadline(client, personas, people):
+    worker = personas.worker_a
+    with time_machine.travel("2024-03-04 10:00 +0800", tick=False):
+        case = open_case(worker, people.in_a)
+        decide(worker, case, received="2024-03-04")  # report due 19 Mar (art. 14)
+    for on, shown in (("2024-03-15", False), ("2024-03-16", True), ("2024-03-19", True)):
+        with time_machine.travel(f"{on} 08:00 +0800", tick=False):
+            sweep.run(on=day(on))
+            sign_in(client, worker)
+            body = client.get(reverse("schedule:today")).content.decode()
+        assert bool(row(body, "report_due_soon")) is shown, on

@@ -32,9 +32,15 @@ def test_it_pins_who_reacts_to_what():
         "LeaveApproved": ["kangfu.schedule.reactions.replan_after_leave"],
         "FindingConfirmed": ["kangfu.risk.reactions.mark_after_finding"],
         "CategoryApproved": ["kangfu.schedule.reactions.replan_after_category"],
-        "CaseSealed": ["kangfu.portal.reactions.portal_off"],
+        "CaseSealed": [
+            "kangfu.portal.reactions.portal_off",
+            "kangfu.schedule.reactions.summary_after_sealing",
+        ],
         "IdentityPurged": ["kangfu.visits.reactions.purge_notes"],
-        "SweepCompleted": ["kangfu.reports.reactions.snapshot_after_sweep"],
+        "SweepCompleted": [
+            "kangfu.schedule.reactions.summary_after_sweep",
+            "kangfu.reports.reactions.snapshot_after_sweep",
+        ],
         "CredentialsChanged": ["kangfu.api.reactions.revoke_tokens"],
     }
 
@@ -47,7 +53,9 @@ def test_it_pins_who_answers_each_slot():
         "cases.test_facts": "kangfu.schedule.selectors.test_facts",
         "cases.booked_between": "kangfu.schedule.selectors.booked_between",
         "cases.caseload_columns": "kangfu.schedule.selectors.caseload_columns",
+        "cases.caseload_column_filter": "kangfu.schedule.selectors.caseload_column_filter",
         "people.person_columns": "kangfu.schedule.selectors.person_columns",
+        "people.person_column_filter": "kangfu.schedule.selectors.person_column_filter",
         "people.person_column_choices": "kangfu.schedule.selectors.person_column_choices",
         "cases.referral_event_params": "kangfu.referrals.choices.referral_event_params",
         # The case page's sections drawn by higher apps (CASE_PAGE_SECTIONS, pinned below).
