@@ -10,6 +10,7 @@ import itertools
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 
 from kangfu.access.choices import DepartmentKind, Level, Role
 from kangfu.access.models import User
@@ -18,6 +19,27 @@ from kangfu.people import idnumber
 from kangfu.people.services import PersonData, person_register
 
 PASSWORD = "correct-horse-battery-9"
+
+# Every test runs on a clock that starts on a weekday morning in Shanghai and ticks on from
+# there, so no test depends on the hour or the day CI happens to run (the audit log's night
+# flag, "today", office hours). A test that needs another moment travels there itself.
+CLOCK_START = dt.datetime(2026, 12, 2, 2, 0, tzinfo=dt.UTC)  # Wednesday 10:00 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(CLOCK_START, tick=True):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _language():
+    """Each test starts in the default language (zh-Hans), whatever the one before it left
+    active on this thread."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

@@ -193,7 +193,8 @@ def test_it_shows_the_statistics_event_in_the_supervisors_access_log(client, bui
     with at("2026-11-20"):
         response = client.get("/people/audit/")
     assert response.status_code == 200
-    assert "dashboard level=county period=month:2026-11 node=520102" in response.content.decode()
+    # The audit log speaks in sentences: the place by name, the month in words.
+    assert "查看城关区 2026 年 11 月的统计数据" in response.content.decode()
 
 
 def test_it_hides_a_monthly_total_that_would_pin_down_its_children(tree):

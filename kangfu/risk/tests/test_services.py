@@ -9,6 +9,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import translation
 
 from conftest import make_user
 from kangfu.access.choices import Role
@@ -324,7 +325,7 @@ def test_it_refuses_an_edit_that_lost_the_race_to_the_submission(personas, perso
     opened = services.assessment_start(actor=personas.worker_a, person=person)
     stale = Assessment.objects.get(pk=opened.pk)  # the other request's copy, read earlier
     services.assessment_submit(actor=personas.worker_a, assessment=opened)
-    with pytest.raises(ValidationError, match="该评估已不能修改"):
+    with translation.override("zh-hans"), pytest.raises(ValidationError, match="该评估已不能修改"):
         services.assessment_update(
             actor=personas.worker_a, assessment=stale, answers=H3, evidence=H3_EVIDENCE
         )
