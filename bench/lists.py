@@ -20,7 +20,6 @@ import os
 import statistics
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,49 +134,10 @@ def main() -> None:
 
 def build(rows: int):
     """One case through the services, then ``rows - 1`` bulk copies; returns the supervisor."""
-    from conftest import make_user, register
-    from kangfu.access.choices import Role
-    from kangfu.cases.models import Case, Measure
-    from kangfu.people.models import Person
-    from kangfu.schedule.models import Appointment
-    from kangfu.schedule.tests.conftest import active_case
-
-    node = one_township()
-    county = node.parent
-    worker = make_user("bench_worker", Role.CASEWORKER, node, display_name="王社工")
-    supervisor = make_user("bench_supervisor", Role.SUPERVISOR, county)
-    person = register(worker, node, name="张伟")
-    case, measure = active_case(worker, person, reported="2024-03-01")
-    appointments = list(Appointment.objects.filter(case=case))
-
-    def clone(obj, **changes):
-        fields = {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
-        fields.update(pk=None, id=None, **changes)
-        return type(obj)(**fields)
+    from tests.scale import bulk_caseload
 
     started = time.perf_counter()
-    batch = 2_000
-    for first in range(1, rows, batch):
-        count = min(batch, rows - first)
-        persons = Person.objects.bulk_create(
-            clone(
-                person,
-                public_id=uuid.uuid4(),
-                id_number_index=uuid.uuid4().hex + uuid.uuid4().hex,
-            )
-            for _ in range(count)
-        )
-        cases = Case.objects.bulk_create(
-            clone(case, public_id=uuid.uuid4(), person_id=p.pk) for p in persons
-        )
-        measures = Measure.objects.bulk_create(
-            clone(measure, case_id=c.pk, person_id=c.person_id) for c in cases
-        )
-        Appointment.objects.bulk_create(
-            clone(a, case_id=c.pk, measure_id=m.pk)
-            for c, m in zip(cases, measures, strict=True)
-            for a in appointments
-        )
+    supervisor, _worker = bulk_caseload(rows, one_township())
     print(f"set-up: {rows} cases in {time.perf_counter() - started:.0f} s")
     return supervisor
 
