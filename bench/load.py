@@ -55,6 +55,25 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kangfu_load"
 PAGES = ("today", "person-list", "person", "case", "record-result")
 
 
+def create_database(settings: dict) -> None:
+    """Create the benchmark's database when it does not exist yet (through the server's
+    ``postgres`` database, with the same credentials)."""
+    import psycopg
+    from psycopg import sql
+
+    name = settings["NAME"]
+    params = {
+        "host": settings.get("HOST") or "127.0.0.1",
+        "port": settings.get("PORT") or 5432,
+        "user": settings.get("USER") or "postgres",
+        "password": settings.get("PASSWORD") or None,
+    }
+    with psycopg.connect(dbname="postgres", autocommit=True, **params) as db:
+        if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_URL))
@@ -88,6 +107,7 @@ def main() -> None:
 
     if connection.vendor != "postgresql":
         sys.exit("bench/load.py needs PostgreSQL (DATABASE_URL=postgres://…)")
+    create_database(connection.settings_dict)
     call_command("migrate", verbosity=0)
     if not args.skip_build and (args.rebuild or not built(args)):
         started = time.perf_counter()
