@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from kangfu.access.audit import AccessContext, PersonActor, is_person_actor
 from kangfu.access.models import User
-from kangfu.cases.audit import case_work_audit
+from kangfu.cases.audit import case_work_audit, case_work_audit_many
 from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.models import (
     Case,
@@ -23,6 +23,8 @@ from kangfu.core.validation import clean_text, not_future
 Actor = User | AccessContext | PersonActor
 # The provision under which a refusal or serious breach goes to public security.
 ART_21 = "戒毒条例第二十一条"
+# Rows per INSERT of the batched services.
+BULK = 1000
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -51,6 +53,23 @@ def _not_before(field: str, day: dt.date, earlier: dt.date | None, what: str) ->
         )
 
 
+def _event_row(
+    case: Case,
+    kind: str,
+    on: dt.date,
+    ctx: AccessContext | None,
+    measure: Measure | None = None,
+    **params,
+) -> CaseEvent:
+    """The unsaved timeline line (batched services insert many at once)."""
+    params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items()}
+    # The person acting through the portal has no staff account: the event has no actor.
+    actor = ctx.actor if ctx and not is_person_actor(ctx.actor) else None
+    if ctx and is_person_actor(ctx.actor):
+        params.setdefault("by_person", True)
+    return CaseEvent(case=case, measure=measure, kind=kind, on=on, params=params, actor=actor)
+
+
 def _event(
     case: Case,
     kind: str,
@@ -59,14 +78,9 @@ def _event(
     measure: Measure | None = None,
     **params,
 ) -> CaseEvent:
-    params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items()}
-    # The person acting through the portal has no staff account: the event has no actor.
-    actor = ctx.actor if ctx and not is_person_actor(ctx.actor) else None
-    if ctx and is_person_actor(ctx.actor):
-        params.setdefault("by_person", True)
-    return CaseEvent.objects.create(
-        case=case, measure=measure, kind=kind, on=on, params=params, actor=actor
-    )
+    event = _event_row(case, kind, on, ctx, measure, **params)
+    event.save(force_insert=True)
+    return event
 
 
 def timeline_add(
@@ -80,6 +94,11 @@ def timeline_add(
 
 def _audit(ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -> None:
     case_work_audit(ctx=ctx, case=case, action=action, fields=fields)
+
+
+def _audit_many(ctx: AccessContext, items: Iterable[tuple[Case, str, Iterable[str]]]) -> None:
+    """``_audit`` for many cases at once, under one chain lock."""
+    case_work_audit_many(ctx=ctx, items=items)
 
 
 def withdraw_entry(model, pk: int, *, ctx: AccessContext, reason: str, withdrawn_on, already):
