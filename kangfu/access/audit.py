@@ -27,6 +27,7 @@ from django.utils import timezone
 from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import AuditEvent, User
 from kangfu.access.permissions import grants_of
+from kangfu.core.batch import insert_values
 
 GENESIS_HASH = "0" * 64
 # Part of every hashed row, so a future change of the canonical form can be told apart.
@@ -352,10 +353,6 @@ def audit_record(
     return event
 
 
-# Events inserted per INSERT statement by audit_record_many.
-BULK_AUDIT = 1000
-
-
 def audit_record_many(
     *, ctx: AccessContext | User, entries: Iterable[AuditEntry]
 ) -> list[AuditEvent]:
@@ -363,17 +360,19 @@ def audit_record_many(
     chain lock: one read of the head, the hashes worked out in Python, bulk inserts. For the
     batched services (a ledger import writes thousands of records). Every event carries the
     same time. Works on every database: the lock is ``_lock_chain``'s (on PostgreSQL the
-    durability wait follows the caller's commit, as for a single append).
+    durability wait follows the caller's commit, as for a single append). The events are
+    returned without their ids (``core.batch.insert_values`` skips the ORM).
     """
     who = _Actor(AccessContext.of(ctx))
     now = timezone.now()
     events = [_event_of(who, entry, now) for entry in entries]
     if not events:
         return events
+    columns = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     with transaction.atomic():
         _lock_chain()
         _chain(events)
-        AuditEvent.objects.bulk_create(events, batch_size=BULK_AUDIT)
+        insert_values(AuditEvent, columns, ([getattr(e, name) for name in columns] for e in events))
     return events
 
 

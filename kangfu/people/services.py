@@ -18,7 +18,7 @@ from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.permissions import Action, require
 from kangfu.core import crypto
-from kangfu.core.batch import REFUSALS, check_each
+from kangfu.core.batch import REFUSALS, check_each, insert_values
 from kangfu.people import idnumber
 from kangfu.people.models import Person, PersonNameToken
 
@@ -252,13 +252,14 @@ def person_register_many(
     persons = [person for person, _filled in built]
     with transaction.atomic():
         Person.objects.bulk_create(persons, batch_size=BULK)
-        PersonNameToken.objects.bulk_create(
+        insert_values(
+            PersonNameToken,
+            ("person_id", "digest"),
             (
-                PersonNameToken(person=person, digest=digest)
+                (person.pk, digest)
                 for person in persons
                 for digest in sorted(_name_digests(person.name, person.former_names))
             ),
-            batch_size=BULK,
         )
         audit_record_many(
             ctx=ctx,

@@ -38,7 +38,7 @@ from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import LIVE_STATES, CaseState
 from kangfu.cases.models import Case, Measure
 from kangfu.cases.services import case_category_record, case_category_record_many
-from kangfu.core.batch import check_each
+from kangfu.core.batch import check_each, update_values
 from kangfu.core.events import publish
 from kangfu.core.text import site_text
 from kangfu.core.validation import clean_text
@@ -698,8 +698,7 @@ def _save_risks(risks: list[PersonRisk], fields: list[str]) -> None:
     PersonRisk.objects.bulk_create(new, batch_size=BULK)
     for r in new:
         r._state.adding = False
-    if old:
-        PersonRisk.objects.bulk_update(old, fields, batch_size=BULK)
+    update_values(PersonRisk, fields, ([r.pk, *(getattr(r, f) for f in fields)] for r in old))
 
 
 def reassessment_mark_many(
@@ -875,6 +874,10 @@ def category_import_many(
         case_category_record_many(categories={r.person_id: r.category for r in written})
         audit_record_many(
             ctx=ctx,
-            entries=[AuditEntry(AuditAction.CREATE, r.person, IMPORT_FIELDS) for r in written],
+            entries=[
+                AuditEntry(AuditAction.CREATE, entries[i][0], IMPORT_FIELDS)
+                for i, r in enumerate(results)
+                if r is not None
+            ],
         )
     return results

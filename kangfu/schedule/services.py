@@ -28,7 +28,7 @@ from kangfu.cases import services as cases
 from kangfu.cases.audit import case_work_audit, case_work_audit_many
 from kangfu.cases.choices import ExternalKind, FindingKind, LeaveState, MeasureState
 from kangfu.cases.models import Case, Measure
-from kangfu.core.batch import check_each
+from kangfu.core.batch import check_each, insert_values
 from kangfu.core.dates import period_end
 from kangfu.core.text import site_text
 from kangfu.core.validation import clean_text
@@ -58,8 +58,7 @@ from kangfu.schedule.models import (
 )
 
 Actor = User | AccessContext
-# Rows per INSERT of the batched services; appointments gathered before each bulk insert.
-BULK = 1000
+# Appointments gathered before each insert of plan_start_many.
 BULK_PLAN = 5000
 # Measures under which tests are due and a confirmed positive is a relapse.
 IN_FORCE = (MeasureState.ACTIVE, MeasureState.SUSPENDED)
@@ -366,15 +365,13 @@ def _sample_checked(ctx: AccessContext, t: SampleTaken, first: dt.date | None) -
     return sample, result
 
 
-def test_record_many(
-    *, actor: Actor, tests: list[SampleTaken], reconcile: bool = True
-) -> list[DrugTest]:
+def test_record_many(*, actor: Actor, tests: list[SampleTaken], reconcile: bool = True) -> int:
     """``test_record`` for many tests at once (the ledger's past tests): the same checks in
     the same order, two queries for the cases' measures, one bulk insert, the audit events
     under one chain lock, and the cases' reminders reconciled once — or not at all with
     ``reconcile=False``, when the caller reconciles every case it touched at its end
-    (``reminders_reconcile``). Refused items raise ``core.batch.BatchRefused`` and nothing
-    is written."""
+    (``reminders_reconcile``). Returns how many were recorded. Refused items raise
+    ``core.batch.BatchRefused`` and nothing is written."""
     ctx = _ctx(actor)
     case_ids = list({t.case.pk for t in tests})
     first: dict[int, dt.date] = {}
@@ -394,26 +391,39 @@ def test_record_many(
         return None
 
     rows = [
-        DrugTest(
-            case=t.case,
-            measure=measure_on(t.case.pk, t.taken_on),
-            taken_on=t.taken_on,
-            sample=sample,
-            screen_result=result,
-            taken_by=ctx.actor,
-            taken_at=t.case.township,
-            note=t.note.strip(),
+        (
+            t.case.pk,
+            getattr(measure_on(t.case.pk, t.taken_on), "pk", None),
+            t.taken_on,
+            sample.value,
+            result.value,
+            ctx.actor.pk,
+            t.case.township_id,
+            t.note.strip(),
         )
         for t, (sample, result) in zip(tests, checked, strict=True)
     ]
     with transaction.atomic():
-        DrugTest.objects.bulk_create(rows, batch_size=BULK)
+        insert_values(DrugTest, TEST_COLUMNS, rows)
         if reconcile:
             reminders_reconcile(case_ids)
         case_work_audit_many(
             ctx=ctx, items=[(t.case, AuditAction.CREATE, ("drug_test",)) for t in tests]
         )
-    return rows
+    return len(rows)
+
+
+# What test_record_many gives each test (the rest takes the model's defaults).
+TEST_COLUMNS = (
+    "case_id",
+    "measure_id",
+    "taken_on",
+    "sample",
+    "screen_result",
+    "taken_by_id",
+    "taken_at_id",
+    "note",
+)
 
 
 # Cases per reminder reconciliation (each is a handful of set-based statements).
@@ -440,7 +450,7 @@ def plan_start_many(*, started: dict[int, Measure], on: dt.date) -> int:
     categories = dict(
         Case.objects.filter(pk__in=list(started)).values_list("pk", "approved_category")
     )
-    rows: list[Appointment] = []
+    rows: list[tuple] = []
     created = 0
     for case_id, measure in started.items():
         if measure.starts_on is None:
@@ -457,23 +467,17 @@ def plan_start_many(*, started: dict[int, Measure], on: dt.date) -> int:
             from_date=max(on, measure.starts_on),
         )
         rows.extend(
-            Appointment(
-                case_id=case_id,
-                measure_id=p.measure_id,
-                kind=p.kind,
-                basis=p.basis,
-                due_on=p.due_on,
-                on=p.on,
-                moved_reason=p.moved_reason,
-            )
+            (case_id, p.measure_id, p.kind, p.basis, p.due_on, p.on, p.moved_reason)
             for p in desired
         )
         if len(rows) >= BULK_PLAN:
-            Appointment.objects.bulk_create(rows, batch_size=BULK)
-            created += len(rows)
+            created += insert_values(Appointment, APPOINTMENT_COLUMNS, rows)
             rows = []
-    Appointment.objects.bulk_create(rows, batch_size=BULK)
-    return created + len(rows)
+    return created + insert_values(Appointment, APPOINTMENT_COLUMNS, rows)
+
+
+# What a plan gives each appointment (the rest takes the model's defaults: planned, no note).
+APPOINTMENT_COLUMNS = ("case_id", "measure_id", "kind", "basis", "due_on", "on", "moved_reason")
 
 
 def test_lab_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.date) -> DrugTest:

@@ -15,7 +15,7 @@ from kangfu.access.choices import AuditAction
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import CaseState, EventKind
-from kangfu.cases.models import Case, CaseEvent
+from kangfu.cases.models import Case
 from kangfu.cases.selectors import last_measure_day, live_measure
 from kangfu.cases.services._base import (
     BULK,
@@ -25,6 +25,7 @@ from kangfu.cases.services._base import (
     _ctx,
     _event,
     _event_row,
+    _insert_events,
     _not_before,
     _require_open,
     _today,
@@ -176,9 +177,8 @@ def case_open_many(*, actor: Actor, openings: list[CaseOpening]) -> list[Case]:
     built = check_each(openings, check)
     with transaction.atomic():
         Case.objects.bulk_create(built, batch_size=BULK)
-        CaseEvent.objects.bulk_create(
-            [_event_row(case, EventKind.CASE_OPENED, case.opened_on, ctx) for case in built],
-            batch_size=BULK,
+        _insert_events(
+            _event_row(case, EventKind.CASE_OPENED, case.opened_on, ctx) for case in built
         )
         _audit_many(ctx, [(case, AuditAction.CREATE, ("case",)) for case in built])
     return built

@@ -27,7 +27,6 @@ from kangfu.cases.events import Change, MeasureChanged, MeasuresChanged
 from kangfu.cases.lifecycle import Transition
 from kangfu.cases.models import (
     Case,
-    CaseEvent,
     ExternalPeriod,
     Finding,
     Measure,
@@ -41,12 +40,13 @@ from kangfu.cases.services._base import (
     _ctx,
     _event,
     _event_row,
+    _insert_events,
     _not_before,
     _require_open,
     _today,
 )
 from kangfu.cases.services.findings import finding_propose, withdraw_standing
-from kangfu.core.batch import check_each
+from kangfu.core.batch import check_each, update_values
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
@@ -248,7 +248,7 @@ def measure_record_decision_many(*, actor: Actor, decisions: list[Decision]) -> 
     built = check_each(decisions, check)
     with transaction.atomic():
         Measure.objects.bulk_create(built, batch_size=BULK)
-        CaseEvent.objects.bulk_create(
+        _insert_events(
             [
                 _event_row(
                     m.case,
@@ -262,8 +262,7 @@ def measure_record_decision_many(*, actor: Actor, decisions: list[Decision]) -> 
                     due=m.report_due_on,
                 )
                 for m in built
-            ],
-            batch_size=BULK,
+            ]
         )
         _audit_many(ctx, [(m.case, AuditAction.CREATE, ("measure",)) for m in built])
     return built
@@ -292,8 +291,9 @@ def measure_report(
     return measure
 
 
-# What a report changes, as its audit event names it.
+# What a report changes, as its audit event names it, and as columns.
 REPORT_FIELDS = ("measure.reported_on", "measure.state")
+REPORT_COLUMNS = ("state", "reported_on", "starts_on", "statutory_end_on", "ends_on", "late_reason")
 
 
 def _report_checked(
@@ -376,12 +376,12 @@ def measure_report_many(*, actor: Actor, reports: list[Report]) -> list[Measure]
                 _withdraw_refusal(ctx, r.measure, r.reported_on)
         for r, (new_state, end, late_reason) in zip(reports, checked, strict=True):
             _report_apply(r.measure, new_state, r.reported_on, end, late_reason)
-        Measure.objects.bulk_update(
-            [r.measure for r in reports],
-            ["state", "reported_on", "starts_on", "statutory_end_on", "ends_on", "late_reason"],
-            batch_size=BULK,
+        update_values(
+            Measure,
+            REPORT_COLUMNS,
+            ([r.measure.pk, *(getattr(r.measure, c) for c in REPORT_COLUMNS)] for r in reports),
         )
-        CaseEvent.objects.bulk_create(
+        _insert_events(
             [
                 _event_row(
                     r.measure.case,
@@ -393,8 +393,7 @@ def measure_report_many(*, actor: Actor, reports: list[Report]) -> list[Measure]
                     late=bool(late_reason),
                 )
                 for r, (_state, end, late_reason) in zip(reports, checked, strict=True)
-            ],
-            batch_size=BULK,
+            ]
         )
         _audit_many(ctx, [(r.measure.case, AuditAction.UPDATE, REPORT_FIELDS) for r in reports])
         publish(
