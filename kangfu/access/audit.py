@@ -19,6 +19,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -282,8 +283,11 @@ class _Actor:
         self.purpose_note = ctx.purpose_note.strip()[:500]
 
 
-def _event_of(who: _Actor, entry: AuditEntry, now: dt.datetime) -> AuditEvent:
-    """The unchained event (no seq, prev_hash, hash yet) that ``entry`` describes."""
+def _event_of(
+    who: _Actor, entry: AuditEntry, now: dt.datetime, local_date: dt.date
+) -> dict[str, Any]:
+    """The columns (attnames) of the unchained event ``entry`` describes: all but the id,
+    seq, prev_hash and hash."""
     actor = who.ctx.actor
     object_type, object_id, object_path = _object_ref(entry.obj)
     outside_caseload = entry.outside_caseload
@@ -292,10 +296,10 @@ def _event_of(who: _Actor, entry: AuditEntry, now: dt.datetime) -> AuditEvent:
         caseworker_id = getattr(entry.obj, "caseworker_id", actor.pk)
         outside_caseload = not who.by_person and caseworker_id != actor.pk
     scope_path = entry.scope_path
-    return AuditEvent(
+    return dict(
         occurred_at=now,
-        local_date=timezone.localdate(now, timezone.get_default_timezone()),
-        actor=None if who.by_person else actor,
+        local_date=local_date,
+        actor_id=None if who.by_person else actor.pk,
         actor_username=who.username,
         actor_name=who.name,
         roles=who.roles,
@@ -311,6 +315,15 @@ def _event_of(who: _Actor, entry: AuditEntry, now: dt.datetime) -> AuditEvent:
         outside_caseload=outside_caseload,
         client_address=who.ctx.client_address,
     )
+
+
+def _local(now: dt.datetime) -> dt.date:
+    return timezone.localdate(now, timezone.get_default_timezone())
+
+
+class _Pending(SimpleNamespace):
+    """An event of ``audit_record_many`` on its way in: the columns as attributes, which is
+    all ``compute_hash`` reads (a model instance per event would cost more than its hash)."""
 
 
 def _chain(events: list[AuditEvent]) -> None:
@@ -342,7 +355,11 @@ def audit_record(
     ``outside_caseload`` defaults to "the record's caseworker is not the actor".
     """
     entry = AuditEntry(action, obj, fields, outside_caseload, scope_path, detail)
-    event = _event_of(_Actor(AccessContext.of(ctx)), entry, timezone.now())
+    who = _Actor(AccessContext.of(ctx))
+    now = timezone.now()
+    event = AuditEvent(**_event_of(who, entry, now, _local(now)))
+    if not who.by_person:
+        event.actor = who.ctx.actor  # the instance, as callers may read event.actor
     if connection.vendor == "postgresql":
         _append_postgresql(event)
         return event
@@ -353,27 +370,26 @@ def audit_record(
     return event
 
 
-def audit_record_many(
-    *, ctx: AccessContext | User, entries: Iterable[AuditEntry]
-) -> list[AuditEvent]:
+def audit_record_many(*, ctx: AccessContext | User, entries: Iterable[AuditEntry]) -> int:
     """Append one event per entry, in order, as ``audit_record`` would one by one, under ONE
     chain lock: one read of the head, the hashes worked out in Python, bulk inserts. For the
     batched services (a ledger import writes thousands of records). Every event carries the
     same time. Works on every database: the lock is ``_lock_chain``'s (on PostgreSQL the
-    durability wait follows the caller's commit, as for a single append). The events are
-    returned without their ids (``core.batch.insert_values`` skips the ORM).
+    durability wait follows the caller's commit, as for a single append). The rows go in
+    with ``core.batch.insert_values`` (no model instance per event). Returns how many.
     """
     who = _Actor(AccessContext.of(ctx))
     now = timezone.now()
-    events = [_event_of(who, entry, now) for entry in entries]
+    local_date = _local(now)
+    events = [_Pending(**_event_of(who, entry, now, local_date)) for entry in entries]
     if not events:
-        return events
+        return 0
     columns = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     with transaction.atomic():
         _lock_chain()
         _chain(events)
         insert_values(AuditEvent, columns, ([getattr(e, name) for name in columns] for e in events))
-    return events
+    return len(events)
 
 
 # Columns the append writes from Python; seq, prev_hash and hash are worked out in the database.

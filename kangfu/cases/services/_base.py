@@ -54,21 +54,26 @@ def _not_before(field: str, day: dt.date, earlier: dt.date | None, what: str) ->
         )
 
 
-def _event_row(
+def _event_values(
     case: Case,
     kind: str,
     on: dt.date,
     ctx: AccessContext | None,
     measure: Measure | None = None,
     **params,
-) -> CaseEvent:
-    """The unsaved timeline line (batched services insert many at once)."""
+) -> tuple:
+    """A timeline line as the values of EVENT_COLUMNS (batched services insert many)."""
     params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in params.items()}
     # The person acting through the portal has no staff account: the event has no actor.
     actor = ctx.actor if ctx and not is_person_actor(ctx.actor) else None
     if ctx and is_person_actor(ctx.actor):
         params.setdefault("by_person", True)
-    return CaseEvent(case=case, measure=measure, kind=kind, on=on, params=params, actor=actor)
+    measure_id = measure.pk if measure is not None else None
+    return (case.pk, measure_id, kind, on, params, actor.pk if actor is not None else None)
+
+
+# What a timeline line holds (the rest takes the model's defaults: recorded now).
+EVENT_COLUMNS = ("case_id", "measure_id", "kind", "on", "params", "actor_id")
 
 
 def _event(
@@ -79,9 +84,10 @@ def _event(
     measure: Measure | None = None,
     **params,
 ) -> CaseEvent:
-    event = _event_row(case, kind, on, ctx, measure, **params)
-    event.save(force_insert=True)
-    return event
+    *_ids, kind, on, params, actor_id = _event_values(case, kind, on, ctx, measure, **params)
+    return CaseEvent.objects.create(
+        case=case, measure=measure, kind=kind, on=on, params=params, actor_id=actor_id
+    )
 
 
 def timeline_add(
@@ -97,17 +103,10 @@ def _audit(ctx: AccessContext, case: Case, action: str, fields: Iterable[str]) -
     case_work_audit(ctx=ctx, case=case, action=action, fields=fields)
 
 
-# What a timeline line holds (the rest takes the model's defaults: recorded now).
-EVENT_COLUMNS = ("case_id", "measure_id", "kind", "on", "params", "actor_id")
-
-
-def _insert_events(events: Iterable[CaseEvent]) -> None:
-    """Timeline lines of a batched service, inserted without the ORM's per-value work."""
-    insert_values(
-        CaseEvent,
-        EVENT_COLUMNS,
-        ((e.case_id, e.measure_id, e.kind, e.on, e.params, e.actor_id) for e in events),
-    )
+def _insert_events(events: Iterable[tuple]) -> None:
+    """Timeline lines of a batched service (``_event_values``), inserted without the ORM's
+    per-value work."""
+    insert_values(CaseEvent, EVENT_COLUMNS, events)
 
 
 def _audit_many(ctx: AccessContext, items: Iterable[tuple[Case, str, Iterable[str]]]) -> None:

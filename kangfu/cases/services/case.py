@@ -24,7 +24,7 @@ from kangfu.cases.services._base import (
     _audit_many,
     _ctx,
     _event,
-    _event_row,
+    _event_values,
     _insert_events,
     _not_before,
     _require_open,
@@ -178,7 +178,7 @@ def case_open_many(*, actor: Actor, openings: list[CaseOpening]) -> list[Case]:
     with transaction.atomic():
         Case.objects.bulk_create(built, batch_size=BULK)
         _insert_events(
-            _event_row(case, EventKind.CASE_OPENED, case.opened_on, ctx) for case in built
+            _event_values(case, EventKind.CASE_OPENED, case.opened_on, ctx) for case in built
         )
         _audit_many(ctx, [(case, AuditAction.CREATE, ("case",)) for case in built])
     return built

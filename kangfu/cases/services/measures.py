@@ -39,7 +39,7 @@ from kangfu.cases.services._base import (
     _audit_many,
     _ctx,
     _event,
-    _event_row,
+    _event_values,
     _insert_events,
     _not_before,
     _require_open,
@@ -250,7 +250,7 @@ def measure_record_decision_many(*, actor: Actor, decisions: list[Decision]) -> 
         Measure.objects.bulk_create(built, batch_size=BULK)
         _insert_events(
             [
-                _event_row(
+                _event_values(
                     m.case,
                     EventKind.DECISION,
                     m.decided_on,
@@ -383,7 +383,7 @@ def measure_report_many(*, actor: Actor, reports: list[Report]) -> list[Measure]
         )
         _insert_events(
             [
-                _event_row(
+                _event_values(
                     r.measure.case,
                     EventKind.REPORTED,
                     r.reported_on,
