@@ -605,6 +605,66 @@ def _apply_new(
     return []
 
 
+def _apply_matched(
+    ctx: AccessContext, township, rows: list[Row], found: dict, decisions: dict, out: Outcome
+) -> list[Row]:
+    """Rows of registered persons that bring nothing new but perhaps a category (a file
+    imported again): counted as matched in a few queries for the whole chunk, their
+    categories through the batched ``category_import_many`` (which keeps a category once
+    set, as ``_apply`` does). Returns the rows that need ``_apply``: anything else new."""
+    persons = [found[row.index] for row in rows]
+    open_cases = {
+        case.person_id: case
+        for case in Case.objects.filter(
+            person__in=[p.pk for p in persons], state=CaseState.OPEN
+        ).order_by("id")
+    }
+    taken = set(
+        DrugTest.objects.filter(case__in=[c.pk for c in open_cases.values()]).values_list(
+            "case_id", "taken_on", "sample"
+        )
+    )
+    quiet, rest = [], []
+    for row, person in zip(rows, persons, strict=True):
+        known = decisions.get((row.measure or {}).get("decision_number"))
+        case = open_cases.get(person.pk)
+        if (
+            person.township_id == township.pk
+            and (row.measure is None or (known is not None and known.person_id == person.pk))
+            and (
+                not row.tests
+                or (case is not None
+                and all((case.pk, day, sample) in taken for day, sample, _r in row.tests))
+            )
+        ):
+            quiet.append(row)
+        else:
+            rest.append(row)
+    rated = [row for row in quiet if row.category is not None]
+    while True:
+        try:
+            with transaction.atomic():
+                results = risk.category_import_many(
+                    actor=ctx, entries=[(found[row.index], *row.category) for row in rated]
+                )
+        except BatchRefused as exc:
+            for i, error in exc.errors.items():
+                _report(out, rated[i], "risk_category", error)
+            refused = {rated[i].number for i in exc.errors}
+            quiet = [row for row in quiet if row.number not in refused]
+            rated = [row for row in rated if row.number not in refused]
+            continue
+        break
+    for result in results:
+        (out.created if result is not None else out.matched)["categories"] += 1
+    for row in quiet:
+        out.matched["persons"] += 1
+        if row.measure is not None:
+            out.matched["measures"] += 1
+        out.matched["tests"] += len(row.tests)
+    return rest
+
+
 def _chunked(rows, size: int):
     chunk = []
     for row in rows:
@@ -690,13 +750,13 @@ def ledger_import(
                     for m in Measure.objects.filter(decision_number__in=numbers)
                 }
                 out.rows += len(parsed)
-                fresh = []
+                fresh, rest = [], []
                 for row in parsed:
-                    if row.failed:
-                        continue
-                    if batched and row.index not in found:
-                        fresh.append(row)
-                        continue
+                    if not row.failed:
+                        (fresh if batched and row.index not in found else rest).append(row)
+                if batched:
+                    rest = _apply_matched(ctx, township, rest, found, decisions, out)
+                for row in rest:
                     try:
                         with transaction.atomic():
                             _apply(ctx, township, row, found, decisions, out)

@@ -196,6 +196,15 @@ def test_a_batched_import_leaves_a_valid_audit_chain_and_a_second_run_adds_nothi
     assert again.committed and not again.created
     assert again.matched["persons"] == 30
     assert AuditEvent.objects.count() == events
+    by_row = ledger_import(
+        actor=personas.officer_a,
+        township=tree.a,
+        handle=io.BytesIO(data),
+        commit=True,
+        batched=False,
+    )
+    assert dict(by_row.matched) == dict(again.matched) and not by_row.created
+    assert AuditEvent.objects.count() == events
     call_command("audit", "verify")
     assert "audit log intact" in capsys.readouterr().out
 
