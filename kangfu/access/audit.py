@@ -1,6 +1,7 @@
 """The audit log: who looked at or changed a person's record, when, from where, and why.
 
-Every event is appended by ``audit_record`` inside the caller's transaction, so a write and
+Every event is appended by ``audit_record`` (or, for a batched service's many events under
+one chain lock, ``audit_record_many``) inside the caller's transaction, so a write and
 its audit row commit or roll back together, and a read is never shown unless its row could
 be written. Rows form a hash chain: each holds the SHA-256 of a canonical JSON form of its
 own columns plus the previous row's hash, so ``manage.py audit verify`` finds the first row
