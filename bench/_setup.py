@@ -26,6 +26,32 @@ def fresh_sqlite() -> Path:
     return tmp
 
 
+def fresh_database() -> Path:
+    """PostgreSQL when ``DATABASE_URL`` names one (its database is dropped and created
+    again: the name must contain "bench", so a real database is never the target), else a
+    fresh SQLite file as ``fresh_sqlite``. Returns a temporary folder to remove."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return fresh_sqlite()
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    if "bench" not in name:
+        raise SystemExit(f"refusing to recreate database {name!r}: its name must contain 'bench'")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return Path(tempfile.mkdtemp(prefix="kangfu-bench-"))
+
+
 def one_township():
     """The national root down to 城东街道; returns the township."""
     from kangfu.access.choices import Level

@@ -1,18 +1,20 @@
-"""Ledger import: time and peak memory for a 50,000-row file.
+"""Ledger import: time and peak memory of checking and committing a 50,000-row file.
 
-    python bench/import.py [--rows 50000] [--service-rows 1000]
+    python bench/import.py [--rows 50000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kangfu_imp_bench python bench/import.py
 
-Runs against a fresh temporary SQLite database with config.settings_test. Three figures:
+Runs against a fresh database with config.settings_test: a temporary SQLite file, or the
+PostgreSQL database ``DATABASE_URL`` names (dropped and created again; its name must
+contain "bench"). The figures, for ``--rows`` new persons (each with a case, a reported
+measure, a category and two past tests, as ``kangfu.ledger.tests.factories.rows``):
 
-1. the file: writing a 50,000-row ledger (write-only openpyxl) and its size;
-2. the check's streaming read: every row of the 50,000 read (read_only=True) and
-   validated with the person form's validators and the column parsers, with the process's
-   peak RSS before and after — the part whose memory would grow with the file;
-3. the services: a full check and commit of ``--service-rows`` rows through the same services
-   a hand entry uses (register, open case, decision, report, category, two past tests), and
-   the set-based planning of the imported cases, extrapolated to 50,000 rows.
+1. the file: writing it (write-only openpyxl) and its size;
+2. the check: ``ledger_import(commit=False)``, the real run rolled back;
+3. the commit: ``ledger_import(commit=True)``, with the appointments planned and the
+   reminders reconciled, then the audit chain verified;
+4. the re-import of the same file (every row matched, nothing written).
 
-Peak RSS of the whole process is printed at the end (resource.getrusage).
+Each step prints the process's peak RSS so far (resource.getrusage).
 """
 
 from __future__ import annotations
@@ -29,27 +31,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _setup import fresh_sqlite, one_township  # noqa: E402
+from _setup import fresh_database, one_township  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--service-rows", type=int, default=1000)
     args = parser.parse_args()
 
-    tmp = fresh_sqlite()
+    tmp = fresh_database()
     import datetime as dt
 
     import time_machine
+    from django.db import connection
 
     from conftest import make_user
+    from kangfu.access.audit import verify_chain
     from kangfu.access.choices import Role
-    from kangfu.ledger import reader, services
+    from kangfu.access.models import AuditEvent
+    from kangfu.ledger import services
     from kangfu.ledger.template import workbook_bytes
     from kangfu.ledger.tests.factories import rows
     from kangfu.schedule.models import Appointment
 
+    print(f"database: {connection.vendor}, {args.rows} rows")
     town = one_township()
     officer = make_user("bench_officer", Role.TOWNSHIP_OFFICER, town)
     travel = time_machine.travel(dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC), tick=False)
@@ -58,54 +63,36 @@ def main() -> None:
         t0 = time.perf_counter()
         content = workbook_bytes(rows(args.rows))
         t_write = time.perf_counter() - t0
-        print(f"file: {args.rows} rows, {len(content) / 1e6:.1f} MB, written in {t_write:.1f} s")
+        print(f"file: {len(content) / 1e6:.1f} MB, written in {t_write:.1f} s; RSS {_rss():.0f} MB")
 
-        rss_before = _rss()
-        t0 = time.perf_counter()
-        sheet = reader.open_sheet(io.BytesIO(content))
-        out = services.Outcome()
-        caseworkers: dict = {}
-        n = 0
-        for raw in sheet.rows:
-            services._parse(
-                raw, township=town, caseworkers=caseworkers, out=out, today=dt.date(2026, 11, 20)
+        def run(commit: bool):
+            t0 = time.perf_counter()
+            out = services.ledger_import(
+                actor=officer, township=town, handle=io.BytesIO(content), commit=commit
             )
-            n += 1
-        t_read = time.perf_counter() - t0
-        print(
-            f"streaming read and validation: {n} rows in {t_read:.1f} s "
-            f"({n / t_read:,.0f} rows/s), problems {out.problem_count}, "
-            f"peak RSS {rss_before:.0f} MB before, {_rss():.0f} MB after "
-            f"(the file itself is held in memory: {len(content) / 1e6:.1f} MB)"
-        )
+            return out, time.perf_counter() - t0
 
-        sample = workbook_bytes(rows(args.service_rows))
-        t0 = time.perf_counter()
-        checked = services.ledger_import(
-            actor=officer, township=town, handle=io.BytesIO(sample), commit=False
-        )
-        t_check = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        done = services.ledger_import(
-            actor=officer, township=town, handle=io.BytesIO(sample), commit=True
-        )
-        t_commit = time.perf_counter() - t0
-        assert checked.ok and done.committed, (checked.problems[:3], done.problems[:3])
-        per_row = t_commit / args.service_rows
+        checked, t_check = run(False)
+        assert checked.ok, checked.problems[:3]
         print(
-            f"services: check {args.service_rows} rows in {t_check:.1f} s, commit in "
-            f"{t_commit:.1f} s ({per_row * 1000:.0f} ms/row; {Appointment.objects.count()} "
-            f"appointments planned set-based) -> 50,000 rows ≈ {per_row * 50_000 / 60:.0f} min "
-            f"per pass"
+            f"check: {t_check:.1f} s ({t_check / args.rows * 1000:.2f} ms/row); RSS {_rss():.0f} MB"
+        )
+        done, t_commit = run(True)
+        assert done.committed, done.problems[:3]
+        print(
+            f"commit: {t_commit:.1f} s ({t_commit / args.rows * 1000:.2f} ms/row), created "
+            f"{dict(done.created)}, {Appointment.objects.count()} appointments, "
+            f"{AuditEvent.objects.count()} audit events; RSS {_rss():.0f} MB"
         )
         t0 = time.perf_counter()
-        again = services.ledger_import(
-            actor=officer, township=town, handle=io.BytesIO(sample), commit=True
-        )
-        t_again = time.perf_counter() - t0
+        verified = verify_chain()
+        assert verified.ok, verified.problem
+        print(f"audit verify: OK, {verified.count} events in {time.perf_counter() - t0:.1f} s")
+        again, t_again = run(True)
+        assert again.committed and not again.created, dict(again.created)
         print(
-            f"re-import of the same {args.service_rows} rows: {t_again:.1f} s, "
-            f"created {dict(again.created) or 'nothing'}"
+            f"re-import: {t_again:.1f} s, matched {dict(again.matched)}, created nothing; "
+            f"RSS {_rss():.0f} MB"
         )
     finally:
         travel.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.audit import AccessContext, AuditEntry, audit_record, audit_record_many
 from kangfu.access.choices import AuditAction
 from kangfu.cases.models import Case
 
@@ -19,6 +19,18 @@ def case_work_audit(*, ctx: AccessContext, case: Case, action: str, fields: Iter
     person = case.person
     person.township = case.township
     audit_record(ctx=ctx, action=action, obj=person, fields=fields)
+
+
+def case_work_audit_many(
+    *, ctx: AccessContext, items: Iterable[tuple[Case, str, Iterable[str]]]
+) -> None:
+    """``case_work_audit`` for many (case, action, fields) at once, under one chain lock."""
+    entries = []
+    for case, action, fields in items:
+        person = case.person
+        person.township = case.township
+        entries.append(AuditEntry(action, person, fields))
+    audit_record_many(ctx=ctx, entries=entries)
 
 
 def case_read_audit(*, ctx: AccessContext, case: Case) -> None:

@@ -38,6 +38,15 @@ class MeasureChanged(Event):
 
 
 @dataclass(frozen=True)
+class MeasuresChanged(Event):
+    """Many measures changed at once (a batched service: the ledger import starts thousands).
+    Each item is what a ``MeasureChanged`` would have announced; a handler reacts to all of
+    them in one set-based pass."""
+
+    changes: tuple[MeasureChanged, ...]
+
+
+@dataclass(frozen=True)
 class LeaveApproved(Event):
     """A leave report was approved: nothing is due while the person is away."""
 

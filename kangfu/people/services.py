@@ -13,11 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.audit import AccessContext, AuditEntry, audit_record, audit_record_many
 from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.permissions import Action, require
 from kangfu.core import crypto
+from kangfu.core.batch import REFUSALS, check_each, insert_values
 from kangfu.people import idnumber
 from kangfu.people.models import Person, PersonNameToken
 
@@ -27,6 +28,8 @@ NAME_INDEX_PURPOSE = "person.name_prefix"
 MAX_NAME_PREFIX = 8
 # An emergency reason must say something ("急救" alone does not explain who asked, or why).
 BREAK_GLASS_MIN_REASON = 10
+# Rows per INSERT of the batched services.
+BULK = 1000
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,23 @@ def _existing_for(
         raise PersonAlreadyRegistered(existing if visible else None)
 
 
+def _registration_ctx(actor: User | AccessContext) -> AccessContext:
+    ctx = AccessContext.of(actor)
+    if ctx.purpose == AccessPurpose.CASELOAD:
+        ctx = ctx.with_purpose(AccessPurpose.REGISTRATION)
+    return ctx
+
+
+def _new_person(
+    ctx: AccessContext, township: Jurisdiction, data: PersonData, caseworker: User | None
+) -> tuple[Person, list[str]]:
+    """The unsaved person and the names of the fields filled in (for its audit event)."""
+    person = Person(township=township, caseworker=caseworker, created_by=ctx.actor)
+    _apply(person, data)
+    filled = [_name(field) for field, value in _values(person).items() if value not in ("", None)]
+    return person, filled
+
+
 def person_register(
     *,
     actor: User | AccessContext,
@@ -175,15 +195,11 @@ def person_register(
     ``actor`` is the request's AccessContext (a bare User is accepted for commands and
     tests). The ``create`` audit event names the fields filled in, in the same transaction.
     """
-    ctx = AccessContext.of(actor)
-    if ctx.purpose == AccessPurpose.CASELOAD:
-        ctx = ctx.with_purpose(AccessPurpose.REGISTRATION)
+    ctx = _registration_ctx(actor)
     require(ctx.actor, Action.PERSON_WRITE, township)
     index = id_number_index(data.id_number)
     _existing_for(ctx.actor, index, ctx=ctx)
-    person = Person(township=township, caseworker=caseworker, created_by=ctx.actor)
-    _apply(person, data)
-    filled = [_name(field) for field, value in _values(person).items() if value not in ("", None)]
+    person, filled = _new_person(ctx, township, data, caseworker)
     try:
         with transaction.atomic():
             person.save()
@@ -200,6 +216,59 @@ def person_register(
         _existing_for(ctx.actor, index, ctx=ctx)
         raise
     return person
+
+
+def person_register_many(
+    *,
+    actor: User | AccessContext,
+    township: Jurisdiction,
+    entries: list[tuple[PersonData, User | None]],
+) -> list[Person]:
+    """``person_register`` for many new persons of one township at once (the ledger import):
+    the same permission and duplicate checks, one query for all their ID indexes, bulk
+    inserts of the persons and their name tokens, and their ``create`` audit events appended
+    under one chain lock. An entry whose number is registered already is refused with
+    ``PersonAlreadyRegistered``, as a single registration is (``core.batch.BatchRefused``;
+    nothing is written then). The registration-match event a single call writes for such a
+    number is the caller's to write: the batch it belongs to is refused and undone.
+    """
+    ctx = _registration_ctx(actor)
+    indexes = [id_number_index(data.id_number) for data, _caseworker in entries]
+    taken = set(
+        Person.objects.filter(id_number_index__in=indexes).values_list("id_number_index", flat=True)
+    )
+    seen: set[str] = set()
+
+    def check(position: int) -> tuple[Person, list[str]]:
+        data, caseworker = entries[position]
+        require(ctx.actor, Action.PERSON_WRITE, township)
+        index = indexes[position]
+        if index in taken or index in seen:
+            raise PersonAlreadyRegistered(None)
+        seen.add(index)
+        return _new_person(ctx, township, data, caseworker)
+
+    built = check_each(range(len(entries)), check, refusals=(*REFUSALS, PersonAlreadyRegistered))
+    persons = [person for person, _filled in built]
+    with transaction.atomic():
+        Person.objects.bulk_create(persons, batch_size=BULK)
+        insert_values(
+            PersonNameToken,
+            ("person_id", "digest"),
+            (
+                (person.pk, digest)
+                for person in persons
+                for digest in sorted(_name_digests(person.name, person.former_names))
+            ),
+        )
+        audit_record_many(
+            ctx=ctx,
+            entries=[
+                AuditEntry(AuditAction.CREATE, person, filled, outside_caseload=False)
+                for person, filled in built
+            ],
+        )
+    return persons
 
 
 class StaleEdit(Exception):

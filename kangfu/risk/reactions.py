@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_noop
 
 from kangfu.cases.choices import FindingKind
-from kangfu.cases.events import Change, FindingConfirmed, MeasureChanged
+from kangfu.cases.events import Change, FindingConfirmed, MeasureChanged, MeasuresChanged
 from kangfu.core.text import site_text
-from kangfu.risk.services import reassessment_mark
+from kangfu.risk.services import reassessment_mark, reassessment_mark_many
 
 _MEASURE_REASONS = {
     Change.STARTED: gettext_noop("A measure started"),
@@ -32,6 +32,20 @@ def mark_after_measure(event: MeasureChanged) -> None:
         reassessment_mark(
             person=event.case.person, reason=site_text(reason), on=event.on, actor=event.ctx
         )
+
+
+def mark_after_measures(event: MeasuresChanged) -> None:
+    """Many measures changed at once (a batched service): each is marked as
+    ``mark_after_measure`` would, in one set-based pass, under one actor's audit."""
+    by_actor: dict[int, list] = {}
+    for change in event.changes:
+        reason = _MEASURE_REASONS.get(change.change)
+        if reason is not None:
+            by_actor.setdefault(id(change.ctx), [change.ctx, []])[1].append(
+                (change.case.person, site_text(reason), change.on)
+            )
+    for ctx, marks in by_actor.values():
+        reassessment_mark_many(marks=marks, actor=ctx)
 
 
 def mark_after_finding(event: FindingConfirmed) -> None:

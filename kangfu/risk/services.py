@@ -31,13 +31,14 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from kangfu.access.audit import AccessContext, audit_record
+from kangfu.access.audit import AccessContext, AuditEntry, audit_record, audit_record_many
 from kangfu.access.choices import AuditAction
 from kangfu.access.models import User
 from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import LIVE_STATES, CaseState
 from kangfu.cases.models import Case, Measure
-from kangfu.cases.services import case_category_record
+from kangfu.cases.services import case_category_record, case_category_record_many
+from kangfu.core.batch import check_each, update_values
 from kangfu.core.events import publish
 from kangfu.core.text import site_text
 from kangfu.core.validation import clean_text
@@ -646,23 +647,86 @@ def reassessment_mark(
     With an ``actor`` the mark is an audited change of the person's record; without one
     (the daily sweep) it is the system's own bookkeeping and writes no audit event.
     """
+    reason = _mark_reason(reason)
+    with transaction.atomic():
+        risk = _current(person, lock=True) or PersonRisk(person=person)
+        _mark(risk, reason, on)
+        risk.save()
+        if actor is not None:
+            _audit(_ctx(actor), person, AuditAction.UPDATE, MARK_FIELDS)
+    return risk
+
+
+MARK_FIELDS = ("risk.needs_reassessment",)
+
+
+def _mark_reason(reason: str) -> str:
     reason = str(reason).strip()
     if not reason:
         raise ValueError("a reassessment mark needs a reason")
+    return reason
+
+
+def _mark(risk: PersonRisk, reason: str, on: dt.date) -> None:
+    if risk.needs_reassessment:
+        if reason not in risk.reassessment_reason:
+            risk.reassessment_reason = f"{risk.reassessment_reason}；{reason}"[:300]
+        risk.reassessment_since = min(risk.reassessment_since or on, on)
+    else:
+        risk.needs_reassessment = True
+        risk.reassessment_reason = reason[:300]
+        risk.reassessment_since = on
+
+
+# Rows per statement of the batched services.
+BULK = 1000
+
+
+def _risks_of(person_ids: list[int]) -> dict[int, PersonRisk]:
+    """The current PersonRisk of each person that has one, locked (one query)."""
+    return {
+        risk.person_id: risk
+        for risk in PersonRisk.objects.select_for_update().filter(person_id__in=person_ids)
+    }
+
+
+def _save_risks(risks: list[PersonRisk], fields: list[str]) -> None:
+    """Insert the new ones and update the others, in bulk (the person is the key, so a new
+    row is told by its state, not by a missing pk)."""
+    new = [r for r in risks if r._state.adding]
+    old = [r for r in risks if not r._state.adding]
+    PersonRisk.objects.bulk_create(new, batch_size=BULK)
+    for r in new:
+        r._state.adding = False
+    update_values(PersonRisk, fields, ([r.pk, *(getattr(r, f) for f in fields)] for r in old))
+
+
+def reassessment_mark_many(
+    *, marks: list[tuple[Person, str, dt.date]], actor: Actor | None = None
+) -> list[PersonRisk]:
+    """``reassessment_mark`` for many (person, reason, day) at once (a batched service's
+    reaction): one query for the persons' current risk rows, bulk writes, and with an
+    ``actor`` their audit events under one chain lock."""
+    marks = [(person, _mark_reason(reason), on) for person, reason, on in marks]
     with transaction.atomic():
-        risk = _current(person, lock=True) or PersonRisk(person=person)
-        if risk.needs_reassessment:
-            if reason not in risk.reassessment_reason:
-                risk.reassessment_reason = f"{risk.reassessment_reason}；{reason}"[:300]
-            risk.reassessment_since = min(risk.reassessment_since or on, on)
-        else:
-            risk.needs_reassessment = True
-            risk.reassessment_reason = reason[:300]
-            risk.reassessment_since = on
-        risk.save()
+        risks = _risks_of([person.pk for person, _reason, _on in marks])
+        touched: dict[int, PersonRisk] = {}
+        for person, reason, on in marks:
+            risk = risks.get(person.pk) or PersonRisk(person=person)
+            risks[person.pk] = touched[person.pk] = risk
+            _mark(risk, reason, on)
+        _save_risks(
+            list(touched.values()),
+            ["needs_reassessment", "reassessment_reason", "reassessment_since"],
+        )
         if actor is not None:
-            _audit(_ctx(actor), person, AuditAction.UPDATE, ("risk.needs_reassessment",))
-    return risk
+            audit_record_many(
+                ctx=_ctx(actor),
+                entries=[
+                    AuditEntry(AuditAction.UPDATE, person, MARK_FIELDS) for person, _r, _o in marks
+                ],
+            )
+    return list(touched.values())
 
 
 def reassessment_sweep(*, on: dt.date, since: dt.date | None = None) -> int:
@@ -708,31 +772,112 @@ def category_import(
     None then. Refused: low while a measure is live (M1 holds), a future date.
     """
     ctx = _ctx(actor)
-    require(ctx.actor, Action.RISK_APPROVE, person)
-    value = engine.Category(category)
-    _not_future("assessed_on", assessed_on)
+    value = _category_import_checked(ctx, person, category, assessed_on)
     with transaction.atomic():
         risk = _current(person, lock=True) or PersonRisk(person=person)
         if risk.category:
             return None
         case = Case.objects.filter(person=person, state=CaseState.OPEN).first()
         live = Measure.objects.filter(person=person, state__in=LIVE_STATES).exists()
-        if live and value is engine.Category.LOW:
-            raise ValidationError(
-                {"category": _("Someone under a measure is never low risk (criterion M1).")}
-            )
-        pack = pack_for(case)
-        risk.category = value.value
-        risk.since = risk.assessed_on = assessed_on
-        risk.next_review_on = engine.next_review_on(pack, value, assessed_on)
-        # The ledger's assessment already looked at what the record says since that day.
-        if risk.needs_reassessment and (
-            risk.reassessment_since is None or risk.reassessment_since <= assessed_on
-        ):
-            risk.needs_reassessment = False
-            risk.reassessment_reason = ""
-            risk.reassessment_since = None
+        _category_import_apply(risk, value, assessed_on, case=case, live=live)
         risk.save()
         case_category_record(person=person, category=value.value)
-        _audit(ctx, person, AuditAction.CREATE, ("risk_category",))
+        _audit(ctx, person, AuditAction.CREATE, IMPORT_FIELDS)
     return risk
+
+
+IMPORT_FIELDS = ("risk_category",)
+
+
+def _category_import_checked(
+    ctx: AccessContext, person: Person, category: str, assessed_on: dt.date
+) -> engine.Category:
+    require(ctx.actor, Action.RISK_APPROVE, person)
+    value = engine.Category(category)
+    _not_future("assessed_on", assessed_on)
+    return value
+
+
+def _category_import_apply(
+    risk: PersonRisk, value: engine.Category, assessed_on: dt.date, *, case, live: bool
+) -> None:
+    """The checks that need the record (M1), then the category written onto ``risk``."""
+    if live and value is engine.Category.LOW:
+        raise ValidationError(
+            {"category": _("Someone under a measure is never low risk (criterion M1).")}
+        )
+    pack = pack_for(case)
+    risk.category = value.value
+    risk.since = risk.assessed_on = assessed_on
+    risk.next_review_on = engine.next_review_on(pack, value, assessed_on)
+    # The ledger's assessment already looked at what the record says since that day.
+    if risk.needs_reassessment and (
+        risk.reassessment_since is None or risk.reassessment_since <= assessed_on
+    ):
+        risk.needs_reassessment = False
+        risk.reassessment_reason = ""
+        risk.reassessment_since = None
+
+
+def category_import_many(
+    *, actor: Actor, entries: list[tuple[Person, str, dt.date]]
+) -> list[PersonRisk | None]:
+    """``category_import`` for many persons at once (the ledger import): the same checks in
+    the same order, three queries for the persons' risk rows, open cases and live measures,
+    bulk writes, one update of their cases per category, the audit events under one chain
+    lock. A person who has a category keeps it (None in the result). Refused items raise
+    ``core.batch.BatchRefused`` and nothing is written."""
+    ctx = _ctx(actor)
+    values = check_each(entries, lambda e: _category_import_checked(ctx, e[0], e[1], e[2]))
+    person_ids = [person.pk for person, _c, _a in entries]
+    with transaction.atomic():
+        risks = _risks_of(person_ids)
+        cases = {}
+        for case in Case.objects.filter(person_id__in=person_ids, state=CaseState.OPEN):
+            cases.setdefault(case.person_id, case)
+        live = set(
+            Measure.objects.filter(person_id__in=person_ids, state__in=LIVE_STATES).values_list(
+                "person_id", flat=True
+            )
+        )
+        done: dict[int, PersonRisk] = {}
+
+        def apply(position: int) -> PersonRisk | None:
+            person, _category, assessed_on = entries[position]
+            risk = risks.get(person.pk) or PersonRisk(person=person)
+            if risk.category or person.pk in done:
+                return None
+            _category_import_apply(
+                risk,
+                values[position],
+                assessed_on,
+                case=cases.get(person.pk),
+                live=person.pk in live,
+            )
+            done[person.pk] = risk
+            return risk
+
+        results = check_each(range(len(entries)), apply)
+        written = [r for r in results if r is not None]
+        _save_risks(
+            written,
+            [
+                "category",
+                "since",
+                "assessed_on",
+                "next_review_on",
+                "needs_reassessment",
+                "reassessment_reason",
+                "reassessment_since",
+            ],
+        )
+        case_category_record_many(categories={r.person_id: r.category for r in written})
+        audit_record_many(
+            ctx=ctx,
+            entries=[
+                AuditEntry(AuditAction.CREATE, entries[i][0], IMPORT_FIELDS)
+                for i, r in enumerate(results)
+                if r is not None
+            ],
+        )
+    return results

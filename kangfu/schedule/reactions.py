@@ -4,7 +4,7 @@ lists sort by follow a sealing and the daily sweep (schedule.summary)."""
 
 from __future__ import annotations
 
-from kangfu.cases.events import CaseSealed, LeaveApproved, MeasureChanged
+from kangfu.cases.events import CaseSealed, LeaveApproved, MeasureChanged, MeasuresChanged
 from kangfu.risk.events import CategoryApproved
 from kangfu.schedule import summary
 from kangfu.schedule.events import SweepCompleted
@@ -14,6 +14,12 @@ from kangfu.schedule.services import plan_rebuild
 def replan_after_measure(event: MeasureChanged) -> None:
     if event.plan_from is not None:
         plan_rebuild(person=event.case.person, from_date=event.plan_from)
+
+
+def replan_after_measures(event: MeasuresChanged) -> None:
+    """Many measures changed at once: each case is re-planned as one change would be."""
+    for change in event.changes:
+        replan_after_measure(change)
 
 
 def replan_after_leave(event: LeaveApproved) -> None:

@@ -10,6 +10,7 @@ accepted for commands and tests).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,15 +25,17 @@ from kangfu.access.permissions import Action, require
 from kangfu.access.services import disclosure_record
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases import services as cases
-from kangfu.cases.audit import case_work_audit
+from kangfu.cases.audit import case_work_audit, case_work_audit_many
 from kangfu.cases.choices import ExternalKind, FindingKind, LeaveState, MeasureState
 from kangfu.cases.models import Case, Measure
+from kangfu.core.batch import check_each, insert_values
 from kangfu.core.dates import period_end
 from kangfu.core.text import site_text
 from kangfu.core.validation import clean_text
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.policy import engine
+from kangfu.policy.packs import get_pack
 from kangfu.schedule import planning, reminders
 from kangfu.schedule.choices import (
     SAMPLE_OF_KIND,
@@ -55,6 +58,8 @@ from kangfu.schedule.models import (
 )
 
 Actor = User | AccessContext
+# Appointments gathered before each insert of plan_start_many.
+BULK_PLAN = 5000
 # Measures under which tests are due and a confirmed positive is a relapse.
 IN_FORCE = (MeasureState.ACTIVE, MeasureState.SUSPENDED)
 
@@ -247,6 +252,11 @@ def _not_before_the_case(case: Case, field: str, day: dt.date) -> None:
     person's birth when no measure is on file yet). A 2020 result for a measure decided in
     2026 would otherwise count as the measure's latest test and clear its overdue reminder."""
     first = case.measures.order_by("decided_on").values_list("decided_on", flat=True).first()
+    _not_before_decided(case, field, day, first)
+
+
+def _not_before_decided(case: Case, field: str, day: dt.date, first: dt.date | None) -> None:
+    """``_not_before_the_case`` with the case's first decision day already known."""
     if first is not None and day < first:
         raise ValidationError(
             {
@@ -329,6 +339,146 @@ def test_record(
         # The audit row last: the chain lock is then held only for the commit.
         _audit(ctx, case, AuditAction.CREATE, ("drug_test",))
     return test
+
+
+@dataclass(frozen=True)
+class SampleTaken:
+    """One test for ``test_record_many``: ``test_record``'s arguments for a test taken on
+    site, without an appointment or a delegation (a past test brought in by the import)."""
+
+    case: Case
+    taken_on: dt.date
+    sample: str
+    screen_result: str
+    note: str = ""
+
+
+def _sample_checked(ctx: AccessContext, t: SampleTaken, first: dt.date | None) -> tuple:
+    """The checks of ``test_record`` (no appointment, no delegation), in its order."""
+    require(ctx.actor, Action.CASE_WORK, t.case, at=t.case.township)
+    sample, result = (
+        _choice(Sample, "sample", t.sample),
+        _choice(Result, "screen_result", t.screen_result),
+    )
+    _not_future("taken_on", t.taken_on)
+    _not_before_decided(t.case, "taken_on", t.taken_on, first)
+    return sample, result
+
+
+def test_record_many(*, actor: Actor, tests: list[SampleTaken], reconcile: bool = True) -> int:
+    """``test_record`` for many tests at once (the ledger's past tests): the same checks in
+    the same order, two queries for the cases' measures, one bulk insert, the audit events
+    under one chain lock, and the cases' reminders reconciled once — or not at all with
+    ``reconcile=False``, when the caller reconciles every case it touched at its end
+    (``reminders_reconcile``). Returns how many were recorded. Refused items raise
+    ``core.batch.BatchRefused`` and nothing is written."""
+    ctx = _ctx(actor)
+    case_ids = list({t.case.pk for t in tests})
+    first: dict[int, dt.date] = {}
+    started: dict[int, list[Measure]] = {}
+    for m in Measure.objects.filter(case_id__in=case_ids).order_by("-id"):
+        if m.case_id not in first or m.decided_on < first[m.case_id]:
+            first[m.case_id] = m.decided_on
+        if m.starts_on is not None:
+            started.setdefault(m.case_id, []).append(m)
+    checked = check_each(tests, lambda t: _sample_checked(ctx, t, first.get(t.case.pk)))
+
+    def measure_on(case_id: int, day: dt.date) -> Measure | None:
+        # _measure_on over the measures read once.
+        for m in started.get(case_id, ()):
+            if m.starts_on <= day and (m.finished_on is None or day <= m.finished_on):
+                return m
+        return None
+
+    rows = [
+        (
+            t.case.pk,
+            getattr(measure_on(t.case.pk, t.taken_on), "pk", None),
+            t.taken_on,
+            sample.value,
+            result.value,
+            ctx.actor.pk,
+            t.case.township_id,
+            t.note.strip(),
+        )
+        for t, (sample, result) in zip(tests, checked, strict=True)
+    ]
+    with transaction.atomic():
+        insert_values(DrugTest, TEST_COLUMNS, rows)
+        if reconcile:
+            reminders_reconcile(case_ids)
+        case_work_audit_many(
+            ctx=ctx, items=[(t.case, AuditAction.CREATE, ("drug_test",)) for t in tests]
+        )
+    return len(rows)
+
+
+# What test_record_many gives each test (the rest takes the model's defaults).
+TEST_COLUMNS = (
+    "case_id",
+    "measure_id",
+    "taken_on",
+    "sample",
+    "screen_result",
+    "taken_by_id",
+    "taken_at_id",
+    "note",
+)
+
+
+# Cases per reminder reconciliation: each is a handful of set-based statements whose
+# branches each repeat the case ids, so a pass stays well under SQLite's 32,766 parameters.
+RECONCILE_CASES = 1000
+
+
+def reminders_reconcile(case_ids: list[int], *, on: dt.date | None = None) -> None:
+    """Reconcile the reminders of many cases with the record: the daily sweep's set-based
+    refresh (``reminders.refresh``), scoped to a slice of the cases at a time."""
+    case_ids = sorted(set(case_ids))
+    for start in range(0, len(case_ids), RECONCILE_CASES):
+        reminders.refresh_cases(case_ids[start : start + RECONCILE_CASES], on=on)
+
+
+def plan_start_many(*, started: dict[int, Measure], on: dt.date) -> int:
+    """Plan, in one pass, new cases whose measure just started (``started``: case id → the
+    measure), from ``on`` or the measure's start if later: the appointments ``plan_rebuild``
+    would create for a case with nothing planned yet, computed with the pure
+    ``planning.plan`` and written in bulk. The ledger import holds back the per-case replan
+    of each start and calls this instead. Returns the appointments created. The caller
+    reconciles the cases' reminders (``reminders_reconcile``)."""
+    if not started:
+        return 0
+    categories = dict(
+        Case.objects.filter(pk__in=list(started)).values_list("pk", "approved_category")
+    )
+    rows: list[tuple] = []
+    created = 0
+    for case_id, measure in started.items():
+        if measure.starts_on is None:
+            continue
+        approved = categories.get(case_id) or ""
+        desired = planning.plan(
+            get_pack(measure.pack_id),
+            category=engine.Category(approved) if approved else None,
+            measure=planning.MeasureDates(
+                measure.id, measure.kind, measure.starts_on, measure.ends_on
+            ),
+            consent=None,
+            away=[],
+            from_date=max(on, measure.starts_on),
+        )
+        rows.extend(
+            (case_id, p.measure_id, p.kind, p.basis, p.due_on, p.on, p.moved_reason)
+            for p in desired
+        )
+        if len(rows) >= BULK_PLAN:
+            created += insert_values(Appointment, APPOINTMENT_COLUMNS, rows)
+            rows = []
+    return created + insert_values(Appointment, APPOINTMENT_COLUMNS, rows)
+
+
+# What a plan gives each appointment (the rest takes the model's defaults: planned, no note).
+APPOINTMENT_COLUMNS = ("case_id", "measure_id", "kind", "basis", "due_on", "on", "moved_reason")
 
 
 def test_lab_result(*, actor: Actor, test: DrugTest, result: str, result_on: dt.date) -> DrugTest:

@@ -20,6 +20,7 @@ from kangfu.cases.events import (
     IdentityPurged,
     LeaveApproved,
     MeasureChanged,
+    MeasuresChanged,
 )
 from kangfu.cases.selectors import (
     BOOKED_BETWEEN,
@@ -57,6 +58,11 @@ REACTIONS: dict[type[events.Event], tuple] = {
     MeasureChanged: (
         schedule.replan_after_measure,  # redraw the tests and visits from the day it affects
         risk.mark_after_measure,  # started / ended / terminated: reassess (动态调整)
+    ),
+    # Many measures change at once (a batched service, the ledger import): the same, per set.
+    MeasuresChanged: (
+        schedule.replan_after_measures,
+        risk.mark_after_measures,
     ),
     # Leave is approved: nothing falls due while the person is away.
     LeaveApproved: (schedule.replan_after_leave,),

@@ -12,7 +12,9 @@ from django.db import DatabaseError, connection, connections, transaction
 from kangfu.access.audit import (
     GENESIS_HASH,
     AccessContext,
+    AuditEntry,
     audit_record,
+    audit_record_many,
     canonical,
     compute_hash,
     verify_chain,
@@ -53,6 +55,39 @@ def test_it_chains_each_event_to_the_previous_one(personas, people):
     assert second.seq == first.seq + 1
     assert second.prev_hash == first.hash
     assert second.hash == compute_hash(AuditEvent.objects.get(pk=second.pk))
+
+
+@pytest.mark.django_db
+def test_many_events_at_once_join_the_chain_between_single_ones(personas, people):
+    before = AuditEvent.objects.count()
+    append(personas.worker_a, 2, people.in_a)
+    ctx = AccessContext(actor=personas.worker_a, client_address="10.0.0.7")
+    with transaction.atomic():
+        written = audit_record_many(
+            ctx=ctx,
+            entries=[
+                AuditEntry(AuditAction.UPDATE, people.in_a, ("phone",)),
+                AuditEntry(AuditAction.CREATE, people.in_a, ("case",)),
+                AuditEntry(AuditAction.READ, people.in_a, ("name",), outside_caseload=True),
+            ],
+        )
+    append(personas.worker_a, 1, people.in_a)
+    assert written == 3
+    events = list(AuditEvent.objects.order_by("seq"))[before:]
+    assert [e.seq for e in events] == list(range(before + 1, before + 7))
+    assert [e.action for e in events[2:5]] == ["update", "create", "read"]
+    # Each reads as the single append would have written it: who, where from, what, why.
+    single = events[0]
+    for event in events[2:5]:
+        assert event.object_id == single.object_id
+        assert event.scope_path == single.scope_path
+        assert (event.actor_id, event.roles, event.client_address) == (
+            single.actor_id,
+            single.roles,
+            "10.0.0.7",
+        )
+    assert events[4].outside_caseload is True
+    assert f"audit log intact: {before + 6} event(s)" in verify_output()
 
 
 @pytest.mark.django_db

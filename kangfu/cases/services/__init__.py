@@ -19,7 +19,14 @@ from kangfu.cases.selectors import (
 )
 from kangfu.cases.services._base import ART_21, Actor, timeline_add, withdraw_entry
 from kangfu.cases.services.agreements import agreement_draw_up, agreement_sign
-from kangfu.cases.services.case import case_category_record, case_close, case_open
+from kangfu.cases.services.case import (
+    CaseOpening,
+    case_category_record,
+    case_category_record_many,
+    case_close,
+    case_open,
+    case_open_many,
+)
 from kangfu.cases.services.findings import (
     breach_check,
     finding_decide,
@@ -39,10 +46,14 @@ from kangfu.cases.services.leave import (
     leave_request_record,
 )
 from kangfu.cases.services.measures import (
+    Decision,
+    Report,
     measure_end,
     measure_record_decision,
+    measure_record_decision_many,
     measure_refuse,
     measure_report,
+    measure_report_many,
     measure_resume,
     measure_suspend,
     measure_terminate,
@@ -64,6 +75,9 @@ from kangfu.cases.services.transfers import (
 __all__ = [
     "ART_21",
     "Actor",
+    "CaseOpening",
+    "Decision",
+    "Report",
     "TransferAlreadyDecided",
     "absence_record",
     "absence_withdraw",
@@ -72,8 +86,10 @@ __all__ = [
     "breach_assess",
     "breach_check",
     "case_category_record",
+    "case_category_record_many",
     "case_close",
     "case_open",
+    "case_open_many",
     "case_purge_identity",
     "case_seal",
     "covering_states",
@@ -92,8 +108,10 @@ __all__ = [
     "may_decide",
     "measure_end",
     "measure_record_decision",
+    "measure_record_decision_many",
     "measure_refuse",
     "measure_report",
+    "measure_report_many",
     "measure_resume",
     "measure_suspend",
     "measure_terminate",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from kangfu.access.audit import AccessContext
 from kangfu.access.choices import AuditAction
 from kangfu.access.permissions import Action, require
 from kangfu.cases import lifecycle
 from kangfu.cases.choices import (
     LIVE_STATES,
+    STANDING_FINDING_STATES,
     TERMINATING_KINDS,
     CaseState,
     EventKind,
@@ -20,7 +23,7 @@ from kangfu.cases.choices import (
     FindingKind,
     MeasureKind,
 )
-from kangfu.cases.events import Change, MeasureChanged
+from kangfu.cases.events import Change, MeasureChanged, MeasuresChanged
 from kangfu.cases.lifecycle import Transition
 from kangfu.cases.models import (
     Case,
@@ -30,15 +33,20 @@ from kangfu.cases.models import (
 )
 from kangfu.cases.selectors import live_measure, pack_of
 from kangfu.cases.services._base import (
+    BULK,
     Actor,
     _audit,
+    _audit_many,
     _ctx,
     _event,
+    _event_values,
+    _insert_events,
     _not_before,
     _require_open,
     _today,
 )
 from kangfu.cases.services.findings import finding_propose, withdraw_standing
+from kangfu.core.batch import check_each, update_values
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
@@ -73,9 +81,68 @@ def measure_record_decision(
     statutory holiday or rest day, ends on the first working day after it (policy.deadlines).
     """
     ctx = _ctx(actor)
+    measure = _decision_checked(
+        ctx,
+        Decision(
+            case,
+            kind,
+            decision_number,
+            deciding_authority,
+            decided_on,
+            received_on,
+            term_months,
+            credited_days,
+        ),
+        _overlap_facts(case.person),
+    )
+    try:
+        with transaction.atomic():
+            measure.save()
+            _event(
+                case,
+                EventKind.DECISION,
+                decided_on,
+                ctx,
+                measure,
+                number=measure.decision_number,
+                authority=measure.deciding_authority,
+                received_on=received_on,
+                due=measure.report_due_on,
+            )
+            _audit(ctx, case, AuditAction.CREATE, ("measure",))
+    except IntegrityError as exc:
+        # A concurrent decision for the same person won the race.
+        raise ValidationError(
+            _("This person already has a measure in force."), code="overlap"
+        ) from exc
+    return measure
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision for ``measure_record_decision_many``: that service's arguments."""
+
+    case: Case
+    kind: str
+    decision_number: str
+    deciding_authority: str
+    decided_on: dt.date
+    received_on: dt.date
+    term_months: int | None = None
+    credited_days: int = 0
+
+
+def _decision_checked(
+    ctx: AccessContext, d: Decision, overlap: tuple[bool, dt.date | None]
+) -> Measure:
+    """The checks of ``measure_record_decision``, in its order, and the unsaved measure.
+    ``overlap``: the person has a live measure; the day their last measure finished."""
+    case, decision_number, deciding_authority = d.case, d.decision_number, d.deciding_authority
+    decided_on, received_on = d.decided_on, d.received_on
+    term_months, credited_days = d.term_months, d.credited_days
     require(ctx.actor, Action.CASE_WORK, case)
     _require_open(case)
-    kind = MeasureKind(kind)
+    kind = MeasureKind(d.kind)
     pack = pack_of(case)
     _not_future("decided_on", decided_on)
     _not_future("received_on", received_on)
@@ -108,9 +175,9 @@ def measure_record_decision(
                 message = _("Community recovery must last at least %(n)d months.")
                 n = rule.min.total_months if rule.min else 1
             raise ValidationError({"term_months": message % {"n": n}}) from exc
-    _refuse_overlap(case.person, decided_on)
+    _refuse_overlap(overlap, decided_on)
     due = engine.deadline(pack, "report", received_on)
-    measure = Measure(
+    return Measure(
         case=case,
         person=case.person,
         kind=kind,
@@ -125,41 +192,80 @@ def measure_record_decision(
         pack_id=pack.id,
         pack_version=pack.version,
     )
-    try:
-        with transaction.atomic():
-            measure.save()
-            _event(
-                case,
-                EventKind.DECISION,
-                decided_on,
-                ctx,
-                measure,
-                number=measure.decision_number,
-                authority=measure.deciding_authority,
-                received_on=received_on,
-                due=measure.report_due_on,
-            )
-            _audit(ctx, case, AuditAction.CREATE, ("measure",))
-    except IntegrityError as exc:
-        # A concurrent decision for the same person won the race.
-        raise ValidationError(
-            _("This person already has a measure in force."), code="overlap"
-        ) from exc
-    return measure
 
 
-def _refuse_overlap(person: Person, decided_on: dt.date) -> None:
+def _overlap_facts(person: Person) -> tuple[bool, dt.date | None]:
+    """Whether ``person`` has a measure in force, and the day their last one finished."""
     others = Measure.objects.filter(person=person)
-    if others.filter(state__in=LIVE_STATES).exists():
-        raise ValidationError(_("This person already has a measure in force."), code="overlap")
+    live = others.filter(state__in=LIVE_STATES).exists()
     last = others.exclude(finished_on=None).order_by("-finished_on").first()
-    if last is not None and last.finished_on >= decided_on:
+    return live, (last.finished_on if last is not None else None)
+
+
+def _overlap_facts_many(person_ids: list[int]) -> dict[int, tuple[bool, dt.date | None]]:
+    """``_overlap_facts`` for many persons in one query."""
+    facts: dict[int, tuple[bool, dt.date | None]] = {}
+    rows = Measure.objects.filter(person_id__in=person_ids).values_list(
+        "person_id", "state", "finished_on"
+    )
+    for person_id, state, finished_on in rows:
+        live, last = facts.get(person_id, (False, None))
+        if finished_on is not None and (last is None or finished_on > last):
+            last = finished_on
+        facts[person_id] = (live or state in LIVE_STATES, last)
+    return facts
+
+
+def _refuse_overlap(overlap: tuple[bool, dt.date | None], decided_on: dt.date) -> None:
+    live, last_finished = overlap
+    if live:
+        raise ValidationError(_("This person already has a measure in force."), code="overlap")
+    if last_finished is not None and last_finished >= decided_on:
         raise ValidationError(
             {
                 "decided_on": _("This overlaps an earlier measure, which lasted until %(day)s.")
-                % {"day": last.finished_on.isoformat()}
+                % {"day": last_finished.isoformat()}
             }
         )
+
+
+def measure_record_decision_many(*, actor: Actor, decisions: list[Decision]) -> list[Measure]:
+    """``measure_record_decision`` for many cases at once (the ledger import): the same
+    checks in the same order, one query for the persons' earlier measures, bulk inserts of
+    the measures and their timeline lines, the audit events under one chain lock. Refused
+    items raise ``core.batch.BatchRefused`` and nothing is written."""
+    ctx = _ctx(actor)
+    facts = _overlap_facts_many([d.case.person_id for d in decisions])
+    deciding: set[int] = set()
+
+    def check(d: Decision) -> Measure:
+        person_id = d.case.person_id
+        live, last = facts.get(person_id, (False, None))
+        measure = _decision_checked(ctx, d, (live or person_id in deciding, last))
+        deciding.add(person_id)
+        return measure
+
+    built = check_each(decisions, check)
+    with transaction.atomic():
+        Measure.objects.bulk_create(built, batch_size=BULK)
+        _insert_events(
+            [
+                _event_values(
+                    m.case,
+                    EventKind.DECISION,
+                    m.decided_on,
+                    ctx,
+                    m,
+                    number=m.decision_number,
+                    authority=m.deciding_authority,
+                    received_on=m.received_on,
+                    due=m.report_due_on,
+                )
+                for m in built
+            ]
+        )
+        _audit_many(ctx, [(m.case, AuditAction.CREATE, ("measure",)) for m in built])
+    return built
 
 
 def measure_report(
@@ -171,6 +277,30 @@ def measure_report(
     measure is a refusal (``measure_refuse``).
     """
     ctx = _ctx(actor)
+    case = measure.case
+    new_state, end, late_reason = _report_checked(ctx, measure, reported_on, late_reason)
+    with transaction.atomic():
+        _withdraw_refusal(ctx, measure, reported_on)
+        _report_apply(measure, new_state, reported_on, end, late_reason)
+        measure.save()
+        _event(
+            case, EventKind.REPORTED, reported_on, ctx, measure, ends_on=end, late=bool(late_reason)
+        )
+        _audit(ctx, case, AuditAction.UPDATE, REPORT_FIELDS)
+        publish(MeasureChanged(case, measure, Change.STARTED, reported_on, reported_on, ctx))
+    return measure
+
+
+# What a report changes, as its audit event names it, and as columns.
+REPORT_FIELDS = ("measure.reported_on", "measure.state")
+REPORT_COLUMNS = ("state", "reported_on", "starts_on", "statutory_end_on", "ends_on", "late_reason")
+
+
+def _report_checked(
+    ctx: AccessContext, measure: Measure, reported_on: dt.date, late_reason: str
+) -> tuple[str, dt.date, str]:
+    """The checks of ``measure_report``, in its order: the new state, the last day of the
+    term and the late reason as recorded."""
     case = measure.case
     require(ctx.actor, Action.CASE_WORK, case)
     new_state = lifecycle.require(measure, Transition.REPORT)
@@ -191,26 +321,97 @@ def measure_report(
     end = engine.measure_end(pack, measure.kind, reported_on, months=measure.term_months)
     # Art. 31: days already served in compulsory isolation shorten the term.
     end = max(reported_on, end - dt.timedelta(days=measure.credited_days))
+    return new_state, end, late_reason
+
+
+def _withdraw_refusal(ctx: AccessContext, measure: Measure, reported_on: dt.date) -> None:
+    # The person came: a refusal proposed meanwhile has lost its ground.
+    withdraw_standing(
+        ctx=ctx,
+        measure=measure,
+        kind=FindingKind.REFUSAL,
+        on=reported_on,
+        reason=_("The person reported (late, with a good reason)."),
+    )
+
+
+def _report_apply(
+    measure: Measure, new_state: str, reported_on: dt.date, end: dt.date, late_reason: str
+) -> None:
+    measure.state = new_state
+    measure.reported_on = measure.starts_on = reported_on
+    measure.statutory_end_on = measure.ends_on = end
+    measure.late_reason = late_reason if reported_on > measure.report_due_on else ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report for ``measure_report_many``: that service's arguments."""
+
+    measure: Measure
+    reported_on: dt.date
+    late_reason: str = ""
+
+
+def measure_report_many(*, actor: Actor, reports: list[Report]) -> list[Measure]:
+    """``measure_report`` for many measures at once (the ledger import): the same checks in
+    the same order, one query for standing refusals (each is withdrawn as one report would),
+    one bulk update of the measures, bulk inserts of the timeline lines, the audit events
+    under one chain lock, and one ``MeasuresChanged`` announcing every start. Refused items
+    raise ``core.batch.BatchRefused`` and nothing is written."""
+    ctx = _ctx(actor)
+    checked = check_each(
+        reports, lambda r: _report_checked(ctx, r.measure, r.reported_on, r.late_reason)
+    )
     with transaction.atomic():
-        # The person came: a refusal proposed meanwhile has lost its ground.
-        withdraw_standing(
-            ctx=ctx,
-            measure=measure,
-            kind=FindingKind.REFUSAL,
-            on=reported_on,
-            reason=_("The person reported (late, with a good reason)."),
+        standing = set(
+            Finding.objects.filter(
+                measure__in=[r.measure.pk for r in reports],
+                kind=FindingKind.REFUSAL,
+                state__in=STANDING_FINDING_STATES,
+            ).values_list("measure_id", flat=True)
         )
-        measure.state = new_state
-        measure.reported_on = measure.starts_on = reported_on
-        measure.statutory_end_on = measure.ends_on = end
-        measure.late_reason = late_reason if reported_on > measure.report_due_on else ""
-        measure.save()
-        _event(
-            case, EventKind.REPORTED, reported_on, ctx, measure, ends_on=end, late=bool(late_reason)
+        for r in reports:
+            if r.measure.pk in standing:
+                _withdraw_refusal(ctx, r.measure, r.reported_on)
+        for r, (new_state, end, late_reason) in zip(reports, checked, strict=True):
+            _report_apply(r.measure, new_state, r.reported_on, end, late_reason)
+        update_values(
+            Measure,
+            REPORT_COLUMNS,
+            ([r.measure.pk, *(getattr(r.measure, c) for c in REPORT_COLUMNS)] for r in reports),
         )
-        _audit(ctx, case, AuditAction.UPDATE, ("measure.reported_on", "measure.state"))
-        publish(MeasureChanged(case, measure, Change.STARTED, reported_on, reported_on, ctx))
-    return measure
+        _insert_events(
+            [
+                _event_values(
+                    r.measure.case,
+                    EventKind.REPORTED,
+                    r.reported_on,
+                    ctx,
+                    r.measure,
+                    ends_on=end,
+                    late=bool(late_reason),
+                )
+                for r, (_state, end, late_reason) in zip(reports, checked, strict=True)
+            ]
+        )
+        _audit_many(ctx, [(r.measure.case, AuditAction.UPDATE, REPORT_FIELDS) for r in reports])
+        publish(
+            MeasuresChanged(
+                tuple(
+                    MeasureChanged(
+                        r.measure.case,
+                        r.measure,
+                        Change.STARTED,
+                        r.reported_on,
+                        r.reported_on,
+                        ctx,
+                    )
+                    for r in reports
+                )
+            )
+        )
+    return [r.measure for r in reports]
 
 
 def measure_refuse(*, actor: Actor, measure: Measure, found_on: dt.date | None = None) -> Finding:

@@ -29,6 +29,10 @@ def test_it_pins_who_reacts_to_what():
             "kangfu.schedule.reactions.replan_after_measure",
             "kangfu.risk.reactions.mark_after_measure",
         ],
+        "MeasuresChanged": [
+            "kangfu.schedule.reactions.replan_after_measures",
+            "kangfu.risk.reactions.mark_after_measures",
+        ],
         "LeaveApproved": ["kangfu.schedule.reactions.replan_after_leave"],
         "FindingConfirmed": ["kangfu.risk.reactions.mark_after_finding"],
         "CategoryApproved": ["kangfu.schedule.reactions.replan_after_category"],

@@ -1,0 +1,180 @@
+"""Batched services: the same checks as one call, over many items, written set-based.
+
+A batched service (``person_register_many``, ``case_open_many``, …) runs, for each item,
+the very check its single service runs, in the same order, so an item is refused with the
+message a single call would have raised. When any item is refused the service writes
+nothing and raises ``BatchRefused`` naming every refused item; the caller (the ledger
+import) reports them, drops them and calls again with the rest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models
+from django.utils import timezone
+
+T = TypeVar("T")
+
+
+class BatchRefused(Exception):
+    """Some items of a batch were refused; nothing of the batch was written. ``errors``
+    maps an item's position in the batch to what a single call would have raised."""
+
+    def __init__(self, errors: dict[int, Exception]):
+        super().__init__(f"{len(errors)} item(s) refused")
+        self.errors = errors
+
+
+# What a single service raises for an item it refuses (an Http404 is not a refusal of one
+# item: it means the actor cannot see the record at all, and stops the whole batch).
+REFUSALS: tuple[type[Exception], ...] = (ValidationError, PermissionDenied)
+
+
+def check_each(
+    items: Iterable[T], check: Callable[[T], object], *, refusals: tuple = REFUSALS
+) -> list:
+    """``check(item)`` for every item, in order: their results, or ``BatchRefused`` with
+    every item whose check raised one of ``refusals``."""
+    results, errors = [], {}
+    for position, item in enumerate(items):
+        try:
+            results.append(check(item))
+        except refusals as exc:
+            errors[position] = exc
+            results.append(None)
+    if errors:
+        raise BatchRefused(errors)
+    return results
+
+
+# --- set-based writes without the ORM's per-value work -------------------------------------
+
+# Rows per executemany call.
+WRITE_BATCH = 2000
+_PLAIN = (
+    models.AutoField,
+    models.BooleanField,
+    models.CharField,
+    models.DateField,  # the database driver adapts dates (Django registers SQLite's adapter)
+    models.ForeignKey,
+    models.GenericIPAddressField,
+    models.IntegerField,
+)
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How a Python value becomes a query parameter: None when the driver takes it as is."""
+    if isinstance(field, models.DateTimeField):
+        return connection.ops.adapt_datetimefield_value
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+        return lambda value: json.dumps(value, cls=encoder)
+    if type(field) in _PLAIN or (
+        isinstance(field, _PLAIN) and type(field).get_db_prep_save is models.Field.get_db_prep_save
+    ):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def insert_values(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """INSERT rows of ``model`` given as tuples of values for the fields ``names`` (attnames:
+    ``case_id``), with one prepared statement run many times: no model instances and none of
+    the ORM's per-value compilation, for the largest tables of a batch (appointments, audit
+    events, name tokens). Every other field but the auto key takes its default, worked out
+    once per call (``auto_now_add``: now); a field whose default differs per row (a uuid)
+    must be named. Returns the rows inserted."""
+    meta = model._meta
+    by_name = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_name[name] for name in names]
+    extra, extra_values = [], []
+    for f in meta.concrete_fields:
+        if f.attname in names or f.primary_key:
+            continue
+        if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False):
+            value = timezone.now()
+        elif f.unique and f.has_default():
+            raise ValueError(f"{meta.label}.{f.name}: a unique default must be given")
+        elif f.has_default() or f.null or f.empty_strings_allowed:
+            value = f.get_default()  # the default, else None or "" as Django's own insert
+        else:
+            raise ValueError(f"{meta.label}.{f.name} has no default: name it")
+        extra.append(f)
+        extra_values.append(value if _adapter(f) is None else _adapter(f)(value))
+    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in (*fields, *extra))
+    marks = ", ".join(["%s"] * (len(fields) + len(extra)))
+    sql = f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks})"
+    tail = tuple(extra_values)
+    done = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, WRITE_BATCH):
+            if adapters:
+                chunk = [_adapted(row, adapters) for row in chunk]
+            if connection.vendor == "postgresql":
+                # COPY: one stream instead of a round trip per row (executemany's).
+                copy_sql = f"COPY {meta.db_table} ({columns}) FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for row in chunk:
+                        copy.write_row((*row, *tail))
+            else:
+                cursor.executemany(sql, [(*row, *tail) for row in chunk])
+            done += len(chunk)
+    return done
+
+
+def update_values(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """UPDATE rows of ``model`` by primary key: each row is (pk, *values of ``names``), one
+    prepared statement run many times (``bulk_update`` builds one CASE per field per batch,
+    which costs far more than the update itself)."""
+    meta = model._meta
+    by_name = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_name[name] for name in names]
+    adapters = [(i + 1, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
+    quote = connection.ops.quote_name
+    pk = quote(meta.pk.column)
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {meta.db_table} SET {sets} WHERE {pk} = %s"
+    done = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, WRITE_BATCH):
+            if adapters:
+                chunk = [_adapted(row, adapters) for row in chunk]
+            if connection.vendor == "postgresql":
+                # One statement per chunk, joined to a VALUES list (a literal is text unless
+                # cast), instead of a round trip per row.
+                casts = ", ".join(f"%s::{f.db_type(connection)}" for f in (meta.pk, *fields))
+                values = ", ".join([f"({casts})"] * len(chunk))
+                names = ", ".join(f"c{i}" for i in range(len(fields) + 1))
+                assign = ", ".join(f"{quote(f.column)} = v.c{i + 1}" for i, f in enumerate(fields))
+                cursor.execute(
+                    f"UPDATE {meta.db_table} t SET {assign} FROM (VALUES {values}) "
+                    f"AS v({names}) WHERE t.{pk} = v.c0",
+                    [value for row in chunk for value in row],
+                )
+            else:
+                cursor.executemany(sql, [(*row[1:], row[0]) for row in chunk])
+            done += len(chunk)
+    return done
+
+
+def _adapted(row: Sequence, adapters: list) -> list:
+    row = list(row)
+    for i, adapt in adapters:
+        if row[i] is not None:
+            row[i] = adapt(row[i])
+    return row
+
+
+def _chunks(rows: Iterable, size: int) -> Iterable[list]:
+    chunk: list = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
