@@ -25,7 +25,7 @@ def _data(personas, tree):
         )
 
 
-def _round_trip(tmp_path, capsys) -> dict:
+def round_trip(tmp_path, capsys) -> dict:
     """Back up the database, empty it, restore it: the same row counts and audit head
     after as before, and the identity fields readable. Returns the counts."""
     counts, head = bk.database_counts()
@@ -45,38 +45,12 @@ def _round_trip(tmp_path, capsys) -> dict:
     return counts
 
 
-def _demo_round_trip(tmp_path, capsys):
-    """The demo province (fewer persons than `make demo`, every kind of record)."""
-    from kangfu.demo import builder as demo
-
-    with time_machine.travel("2026-12-02 10:00 +0800", tick=False):
-        demo.build(persons=60)
-    counts = _round_trip(tmp_path, capsys)
-    assert counts["people_person"] >= 60
-    for table in ("cases_case", "schedule_appointment", "risk_assessment", "referrals_referral"):
-        assert counts[table] > 0, table
-
-
-@pytest.mark.django_db(transaction=True)
-def test_it_round_trips_the_demo_province_on_sqlite(tmp_path, capsys):
-    if connection.vendor != "sqlite":
-        pytest.skip("the SQLite round trip")
-    _demo_round_trip(tmp_path, capsys)
-
-
-@pytest.mark.postgres
-@on_postgres
-@pytest.mark.django_db(transaction=True)
-def test_it_round_trips_the_demo_province_on_postgresql(tmp_path, capsys):
-    _demo_round_trip(tmp_path, capsys)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_it_round_trips_the_database_on_sqlite(personas, tree, tmp_path, capsys):
     if connection.vendor != "sqlite":
         pytest.skip("the SQLite round trip")
     _data(personas, tree)
-    counts = _round_trip(tmp_path, capsys)
+    counts = round_trip(tmp_path, capsys)
     assert counts["people_person"] == 15
 
 
@@ -85,7 +59,7 @@ def test_it_round_trips_the_database_on_sqlite(personas, tree, tmp_path, capsys)
 @pytest.mark.django_db(transaction=True)
 def test_it_round_trips_the_database_on_postgresql(personas, tree, tmp_path, capsys):
     _data(personas, tree)
-    counts = _round_trip(tmp_path, capsys)
+    counts = round_trip(tmp_path, capsys)
     assert counts["people_person"] == 15
 
 
