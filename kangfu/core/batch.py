@@ -111,7 +111,7 @@ def insert_values(model: type[models.Model], names: Sequence[str], rows: Iterabl
     tail = tuple(extra_values)
     done = 0
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, WRITE_BATCH):
+        for chunk in chunks(rows, WRITE_BATCH):
             if adapters:
                 chunk = [_adapted(row, adapters) for row in chunk]
             if connection.vendor == "postgresql":
@@ -140,7 +140,7 @@ def update_values(model: type[models.Model], names: Sequence[str], rows: Iterabl
     sql = f"UPDATE {meta.db_table} SET {sets} WHERE {pk} = %s"
     done = 0
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, WRITE_BATCH):
+        for chunk in chunks(rows, WRITE_BATCH):
             if adapters:
                 chunk = [_adapted(row, adapters) for row in chunk]
             if connection.vendor == "postgresql":
@@ -169,7 +169,8 @@ def _adapted(row: Sequence, adapters: list) -> list:
     return row
 
 
-def _chunks(rows: Iterable, size: int) -> Iterable[list]:
+def chunks(rows: Iterable, size: int) -> Iterable[list]:
+    """``rows`` in lists of at most ``size``, read lazily (a streamed sheet stays streamed)."""
     chunk: list = []
     for row in rows:
         chunk.append(row)

@@ -55,7 +55,7 @@ from kangfu.cases import services as cases
 from kangfu.cases.choices import CaseState
 from kangfu.cases.models import Case, Measure
 from kangfu.core import events
-from kangfu.core.batch import BatchRefused
+from kangfu.core.batch import BatchRefused, chunks
 from kangfu.ledger import reader
 from kangfu.ledger.columns import (
     BY_KEY,
@@ -682,17 +682,6 @@ def _apply_matched(
     return rest
 
 
-def _chunked(rows, size: int):
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def ledger_import(
     *,
     actor: User | AccessContext,
@@ -732,7 +721,7 @@ def ledger_import(
     held_back = (schedule_reactions.replan_after_measure, schedule_reactions.replan_after_measures)
     with transaction.atomic():
         with events.deferred(*held_back) as held:
-            for chunk in _chunked(sheet.rows, CHUNK):
+            for chunk in chunks(sheet.rows, CHUNK):
                 parsed = [
                     _parse(raw, township=township, caseworkers=caseworkers, out=out, today=today)
                     for raw in chunk
