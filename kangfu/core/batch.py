@@ -55,6 +55,8 @@ def check_each(
 
 # Rows per executemany call.
 WRITE_BATCH = 2000
+# Rows per bulk_create (and per ``__in`` lookup) of the batched services.
+BULK = 1000
 _PLAIN = (
     models.AutoField,
     models.BooleanField,

@@ -18,7 +18,7 @@ from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.permissions import Action, require
 from kangfu.core import crypto
-from kangfu.core.batch import REFUSALS, check_each, insert_values
+from kangfu.core.batch import BULK, REFUSALS, check_each, insert_values
 from kangfu.people import idnumber
 from kangfu.people.models import Person, PersonNameToken
 
@@ -28,8 +28,6 @@ NAME_INDEX_PURPOSE = "person.name_prefix"
 MAX_NAME_PREFIX = 8
 # An emergency reason must say something ("急救" alone does not explain who asked, or why).
 BREAK_GLASS_MIN_REASON = 10
-# Rows per INSERT of the batched services.
-BULK = 1000
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import LIVE_STATES, CaseState
 from kangfu.cases.models import Case, Measure
 from kangfu.cases.services import case_category_record, case_category_record_many
-from kangfu.core.batch import check_each, update_values
+from kangfu.core.batch import BULK, check_each, update_values
 from kangfu.core.events import publish
 from kangfu.core.text import site_text
 from kangfu.core.validation import clean_text
@@ -676,10 +676,6 @@ def _mark(risk: PersonRisk, reason: str, on: dt.date) -> None:
         risk.needs_reassessment = True
         risk.reassessment_reason = reason[:300]
         risk.reassessment_since = on
-
-
-# Rows per statement of the batched services.
-BULK = 1000
 
 
 def _risks_of(person_ids: list[int]) -> dict[int, PersonRisk]:

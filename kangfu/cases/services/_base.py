@@ -24,8 +24,6 @@ from kangfu.core.validation import clean_text, not_future
 Actor = User | AccessContext | PersonActor
 # The provision under which a refusal or serious breach goes to public security.
 ART_21 = "戒毒条例第二十一条"
-# Rows per INSERT of the batched services.
-BULK = 1000
 
 
 # --- helpers ----------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from kangfu.cases.choices import CaseState, EventKind
 from kangfu.cases.models import Case
 from kangfu.cases.selectors import last_measure_day, live_measure
 from kangfu.cases.services._base import (
-    BULK,
     Actor,
     _audit,
     _audit_many,
@@ -30,7 +29,7 @@ from kangfu.cases.services._base import (
     _require_open,
     _today,
 )
-from kangfu.core.batch import check_each
+from kangfu.core.batch import BULK, check_each
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.policy import engine

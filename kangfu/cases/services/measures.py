@@ -33,7 +33,6 @@ from kangfu.cases.models import (
 )
 from kangfu.cases.selectors import live_measure, pack_of
 from kangfu.cases.services._base import (
-    BULK,
     Actor,
     _audit,
     _audit_many,
@@ -46,7 +45,7 @@ from kangfu.cases.services._base import (
     _today,
 )
 from kangfu.cases.services.findings import finding_propose, withdraw_standing
-from kangfu.core.batch import check_each, update_values
+from kangfu.core.batch import BULK, check_each, update_values
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
