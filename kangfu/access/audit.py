@@ -19,6 +19,7 @@ import ipaddress
 import json
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
@@ -163,7 +164,7 @@ def _canonical_body(event: AuditEvent) -> dict[str, Any]:
     occurred = event.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return {
         "v": CANONICAL_VERSION,
-        "seq": event.seq,
+        "seq": getattr(event, "seq", None),  # not known yet while an append is held
         "occurred_at": occurred,
         "local_date": event.local_date.isoformat(),
         "actor_id": event.actor_id,
@@ -181,7 +182,7 @@ def _canonical_body(event: AuditEvent) -> dict[str, Any]:
         "purpose_note": event.purpose_note,
         "outside_caseload": bool(event.outside_caseload),
         "client_address": event.client_address,
-        "prev_hash": event.prev_hash,
+        "prev_hash": getattr(event, "prev_hash", None),
     }
 
 
@@ -361,6 +362,10 @@ def audit_record(
     event = AuditEvent(**_event_of(who, entry, now, _local(now)))
     if not who.by_person:
         event.actor = who.ctx.actor  # the instance, as callers may read event.actor
+    stage = _open_stage()
+    if stage is not None:
+        stage.add([event])
+        return event
     if connection.vendor == "postgresql":
         _append_postgresql(event)
         return event
@@ -385,6 +390,9 @@ def audit_record_many(*, ctx: AccessContext | User, entries: Iterable[AuditEntry
     events = [_Pending(**_event_of(who, entry, now, local_date)) for entry in entries]
     if not events:
         return 0
+    stage = _open_stage()
+    if stage is not None:
+        return stage.add(events)
     columns = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     with transaction.atomic():
         _lock_chain()
@@ -395,6 +403,178 @@ def audit_record_many(*, ctx: AccessContext | User, entries: Iterable[AuditEntry
 
 # Columns the append writes from Python; seq, prev_hash and hash are worked out in the database.
 _CHAINED = {"id", "seq", "prev_hash", "hash"}
+
+
+def _cut(event: Any) -> tuple[str, str, str]:
+    """The canonical form of ``event`` cut around ``prev_hash`` and ``seq``, the two values
+    only the chain's head decides: its hash is the SHA-256 of ``a + '"' + prev + '"' + b +
+    str(seq) + c`` for the pieces (a, b, c), the same bytes as ``compute_hash``."""
+    marker = uuid.uuid4().hex
+    body = _canonical_body(event)
+    body["prev_hash"], body["seq"] = f"{marker}p", f"{marker}s"
+    text = _dump(body).decode()
+    before_prev, rest = text.split(f'"{marker}p"')
+    before_seq, after_seq = rest.split(f'"{marker}s"')
+    return before_prev, before_seq, after_seq
+
+
+def _linked(cut: tuple[str, str, str], seq: int, prev: str) -> str:
+    a, b, c = cut
+    return hashlib.sha256(f'{a}"{prev}"{b}{seq}{c}'.encode()).hexdigest()
+
+
+# --- appends held to the end of a long transaction -----------------------------------------
+
+# Temporary tables of a held append: the events (the log's columns and their cut canonical
+# form, in the order they were recorded) and their links once the head is known.
+STAGED_TABLE = "kangfu_audit_staged"
+LINKS_TABLE = "kangfu_audit_links"
+_CUT_COLUMNS = ("cut_a", "cut_b", "cut_c")
+
+
+class _Stage:
+    """The events recorded inside ``appends_held``, waiting in a temporary table.
+
+    A table rather than a list: the table is part of the transaction, so the events of a
+    savepoint that is rolled back (a ledger batch that refused a row) leave with it, and a
+    province's import does not keep 400,000 events in memory."""
+
+    def __init__(self, discard: bool):
+        self.discard = discard
+        self.next_id = 1
+        self.columns = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+        self.columns = [name for name in self.columns if name not in _CHAINED]
+
+    def add(self, events: list) -> int:
+        if self.discard:
+            return len(events)
+        rows = []
+        for event in events:
+            rows.append(
+                [self.next_id, *(getattr(event, name) for name in self.columns), *_cut(event)]
+            )
+            self.next_id += 1
+        insert_values(AuditEvent, ["id", *self.columns], rows, table=STAGED_TABLE, raw=_CUT_COLUMNS)
+        return len(events)
+
+
+def _open_stage() -> _Stage | None:
+    return getattr(connection, "kangfu_audit_stage", None)
+
+
+@contextmanager
+def appends_held(*, discard: bool = False) -> Iterator[None]:
+    """Hold the audit appends of a long transaction (a ledger import) until its end, so the
+    chain lock is taken once, for the last moments before the commit, instead of from the
+    first event to the commit: for minutes, during which every audited read of the whole
+    installation would wait (the lock serialises all appends).
+
+    Inside the block ``audit_record`` and ``audit_record_many`` record their events with
+    everything but the chain's links, in a temporary table of the same transaction. When the
+    block ends normally they are appended, in the order they were recorded, under one chain
+    lock: the head is read, the links and hashes are worked out from each event's cut
+    canonical form (a SHA-256 each) and one INSERT … SELECT moves them into the log. The
+    events still commit or roll back with the writes they describe. If the transaction is
+    to be rolled back (``transaction.set_rollback``) nothing is appended.
+
+    ``discard=True`` (a ledger preview, which always rolls back) records nothing, and
+    refuses to end unless the transaction is marked for rollback: its writes must never
+    commit without their events.
+
+    Must run inside ``transaction.atomic``; a nested use joins the outer one."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("appends_held needs a transaction")
+    if _open_stage() is not None:
+        yield
+        return
+    stage = _Stage(discard)
+    if not discard:
+        _create_stage_tables()
+    connection.kangfu_audit_stage = stage
+    try:
+        yield
+    finally:
+        connection.kangfu_audit_stage = None
+    if discard:
+        if not transaction.get_rollback():
+            raise RuntimeError("appends_held(discard=True) in a transaction that commits")
+        return
+    if transaction.get_rollback():
+        return  # the staged rows leave with the rollback
+    _append_staged(stage)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {STAGED_TABLE}")
+        cursor.execute(f"DELETE FROM {LINKS_TABLE}")
+
+
+def _create_stage_tables() -> None:
+    table = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGED_TABLE} AS SELECT * FROM {table} WHERE 1 = 0"
+        )
+        columns = {
+            c.name for c in connection.introspection.get_table_description(cursor, STAGED_TABLE)
+        }
+        for name in _CUT_COLUMNS:
+            if name not in columns:
+                cursor.execute(f"ALTER TABLE {STAGED_TABLE} ADD COLUMN {name} text")
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {LINKS_TABLE} (id bigint PRIMARY KEY, "
+            "seq bigint NOT NULL, prev_hash varchar(64) NOT NULL, hash varchar(64) NOT NULL)"
+        )
+        cursor.execute(f"DELETE FROM {STAGED_TABLE}")
+        cursor.execute(f"DELETE FROM {LINKS_TABLE}")
+
+
+# Staged events linked per round trip.
+_LINK_BATCH = 5000
+
+
+def _append_staged(stage: _Stage) -> None:
+    """Append the staged events after the head, under the chain lock (held to the commit)."""
+    if stage.next_id == 1:
+        return
+    table = AuditEvent._meta.db_table
+    quote = connection.ops.quote_name
+    _lock_chain()
+    head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    seq, prev = head if head else (0, GENESIS_HASH)
+    last = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT id, cut_a, cut_b, cut_c FROM {STAGED_TABLE} WHERE id > %s "
+                f"ORDER BY id LIMIT {_LINK_BATCH}",
+                [last],
+            )
+            batch = cursor.fetchall()
+            if not batch:
+                break
+            links = []
+            for pk, a, b, c in batch:
+                seq += 1
+                digest = _linked((a, b, c), seq, prev)
+                links.append((pk, seq, prev, digest))
+                prev = digest
+            last = batch[-1][0]
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(
+                    f"COPY {LINKS_TABLE} (id, seq, prev_hash, hash) FROM STDIN"
+                ) as copy:
+                    for row in links:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(f"INSERT INTO {LINKS_TABLE} VALUES (%s, %s, %s, %s)", links)
+        names = ", ".join(quote(AuditEvent._meta.get_field(name).column) for name in stage.columns)
+        picked = ", ".join(
+            f"s.{quote(AuditEvent._meta.get_field(n).column)}" for n in stage.columns
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({names}, seq, prev_hash, hash) "
+            f"SELECT {picked}, l.seq, l.prev_hash, l.hash FROM {STAGED_TABLE} s "
+            f"JOIN {LINKS_TABLE} l ON l.id = s.id ORDER BY l.seq"
+        )
 
 
 def _append_postgresql(event: AuditEvent) -> None:
@@ -410,12 +590,7 @@ def _append_postgresql(event: AuditEvent) -> None:
     together (without waiting for the disk, see ``_lock_chain``) and the durability wait
     follows at once; inside one, at the caller's commit.
     """
-    marker = uuid.uuid4().hex
-    body = _canonical_body(event)
-    body["prev_hash"], body["seq"] = f"{marker}p", f"{marker}s"
-    text = _dump(body).decode()
-    before_prev, rest = text.split(f'"{marker}p"')
-    before_seq, after_seq = rest.split(f'"{marker}s"')
+    before_prev, before_seq, after_seq = _cut(event)
     fields = [f for f in AuditEvent._meta.concrete_fields if f.attname not in _CHAINED]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]

@@ -47,6 +47,7 @@ from django.db import connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kangfu.access import audit
 from kangfu.access.audit import AccessContext
 from kangfu.access.choices import Role
 from kangfu.access.models import Jurisdiction, User
@@ -55,7 +56,7 @@ from kangfu.cases import services as cases
 from kangfu.cases.choices import CaseState
 from kangfu.cases.models import Case, Measure
 from kangfu.core import events
-from kangfu.core.batch import BatchRefused, chunks
+from kangfu.core.batch import BatchRefused, analyse, chunks
 from kangfu.ledger import reader
 from kangfu.ledger.columns import (
     BY_KEY,
@@ -73,13 +74,18 @@ from kangfu.people.models import Person
 from kangfu.people.selectors import townships_for
 from kangfu.people.services import PersonAlreadyRegistered, id_number_index, person_register
 from kangfu.risk import services as risk
+from kangfu.risk.models import PersonRisk
 from kangfu.schedule import reactions as schedule_reactions
 from kangfu.schedule import services as schedule
-from kangfu.schedule.models import DrugTest
+from kangfu.schedule.models import Appointment, DrugTest
 
 logger = logging.getLogger(__name__)
 # Rows read, checked and written per batch (memory stays bounded whatever the file).
 CHUNK = 1000
+# Cases planned from which the tables the import filled are analysed before their reminders
+# are reconciled (PostgreSQL; ``core.batch.analyse``): a township's few hundred rows do not
+# change what the planner should do, a province's tens of thousands do.
+ANALYSE_AFTER = 5000
 # Problems kept for the page; the count of all of them is kept too.
 MAX_PROBLEMS = 2000
 
@@ -720,7 +726,9 @@ def ledger_import(
     touched: list[int] = []
     held_back = (schedule_reactions.replan_after_measure, schedule_reactions.replan_after_measures)
     with transaction.atomic():
-        with events.deferred(*held_back) as held:
+        # The audit events join the chain at the end, under one short lock (a check never
+        # appends: it rolls back), so the run does not hold up everyone's audited reads.
+        with audit.appends_held(discard=not commit), events.deferred(*held_back) as held:
             for chunk in chunks(sheet.rows, CHUNK):
                 parsed = [
                     _parse(raw, township=township, caseworkers=caseworkers, out=out, today=today)
@@ -748,7 +756,11 @@ def ledger_import(
                             row.failed = True
                 indexes = [r.index for r in parsed if r.index]
                 found = {
-                    p.id_number_index: p for p in Person.objects.filter(id_number_index__in=indexes)
+                    p.id_number_index: p
+                    # The township with them: every service's permission check reads it.
+                    for p in Person.objects.filter(id_number_index__in=indexes).select_related(
+                        "township"
+                    )
                 }
                 numbers = [r.measure["decision_number"] for r in parsed if r.measure]
                 decisions = {
@@ -778,6 +790,8 @@ def ledger_import(
             if out.rows == 0:
                 raise reader.LedgerFileError(_("The sheet has a header row but no rows."))
             if commit and out.ok:
+                if len(touched) >= ANALYSE_AFTER:
+                    analyse(WRITTEN)
                 schedule.reminders_reconcile(touched, on=today)
                 out.committed = True
             else:
@@ -785,6 +799,10 @@ def ledger_import(
     if commit and not out.committed:
         out.created.clear()
     return out
+
+
+# What an import writes to and its reminder reconciliation then reads.
+WRITTEN = (Person, Case, Measure, PersonRisk, Appointment, DrugTest)
 
 
 def plan_imported(held: list, *, on: dt.date) -> list[int]:
