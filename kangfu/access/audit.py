@@ -519,6 +519,8 @@ def _create_stage_tables() -> None:
         for name in _CUT_COLUMNS:
             if name not in columns:
                 cursor.execute(f"ALTER TABLE {STAGED_TABLE} ADD COLUMN {name} text")
+        # The append reads the events back in order, a slice at a time.
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {STAGED_TABLE}_order ON {STAGED_TABLE} (id)")
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {LINKS_TABLE} (id bigint PRIMARY KEY, "
             "seq bigint NOT NULL, prev_hash varchar(64) NOT NULL, hash varchar(64) NOT NULL)"
