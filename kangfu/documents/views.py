@@ -60,21 +60,17 @@ def _writer(user, case: Case) -> bool:
 
 def case_section(request, case: Case) -> SafeString:
     """The documents section of the case page (asked through cases.views.CASE_SECTIONS):
-    the newest few, a count and the links. At most two queries whatever the number of
-    documents: the count is asked only when the first page is full."""
+    the newest few, a count and the links. Two queries whatever the number of documents."""
     user = request.user
     if not may(user, Action.DOCUMENT_VIEW, case):
         return SafeString("")
     documents = selectors.case_documents(user=user, case=case)
-    newest = list(documents[:SECTION_SIZE])
-    # Fewer than a page: those are all of them (the same query, unsliced, counts them).
-    total = len(newest) if len(newest) < SECTION_SIZE else documents.count()
     return render_to_string(
         "documents/case_section.html",
         {
             "case": case,
-            "documents": newest,
-            "total": total,
+            "documents": list(documents[:SECTION_SIZE]),
+            "total": documents.count(),
             "can_upload": _writer(user, case),
         },
         request=request,
