@@ -83,11 +83,22 @@ def seal_cutoff(pack_id: str, on: dt.date) -> dt.date:
     return day
 
 
+def _pk_sql(scope: QuerySet) -> tuple[str, list]:
+    """(sql, params) of the scope's primary keys, unordered as a subquery is, compiled once
+    per scope object: a queryset does not change, and every statement of a refresh
+    filters by it (the branches, the review and downgrade reads, the delete)."""
+    cached = scope.__dict__.get("_kangfu_pk_sql")
+    if cached is None:
+        sql, params = scope.order_by().values("pk").query.sql_with_params()
+        cached = scope.__dict__["_kangfu_pk_sql"] = (sql, tuple(params))
+    return cached[0], list(cached[1])
+
+
 def _scope_clause(scope: QuerySet | None) -> tuple[str, list]:
     if scope is None:
         return "", []
-    sql, params = scope.values("pk").query.sql_with_params()
-    return f" AND c.id IN ({sql})", list(params)
+    sql, params = _pk_sql(scope)
+    return f" AND c.id IN ({sql})", params
 
 
 class _ScopeSlot:
@@ -128,8 +139,7 @@ def _compiled_with_scope(
             _compiled.clear()
         entry = _compiled[key] = (sql, params, slot, converters)
     sql, params, slot, converters = entry
-    # Unordered, as the ORM compiles a subquery.
-    ssql, sparams = scope.order_by().values("pk").query.sql_with_params()
+    ssql, sparams = _pk_sql(scope)
     at = next(i for i, p in enumerate(params) if p is slot)
     return sql.replace(_SLOT_SQL, ssql), [*params[:at], *sparams, *params[at + 1 :]], converters
 
@@ -504,7 +514,7 @@ def refresh(
         stats.desired = cursor.fetchone()[0]
         where, wparams = "", []
         if scope is not None:
-            ssql, wparams = scope.values("pk").query.sql_with_params()
+            ssql, wparams = _pk_sql(scope)
             where = f"case_id IN ({ssql}) AND "
         cursor.execute(
             f"DELETE FROM {reminder} WHERE {where}NOT EXISTS (SELECT 1 FROM {TEMP} d "
