@@ -410,13 +410,16 @@ class AuditEvent(QuickChoiceLabels, models.Model):
 
     def grant_labels(self) -> list[tuple[str, str]]:
         """(role label, place name) pairs from the snapshot "role@place (code); …"."""
-        labels = dict(Role.choices)
+        labels = _ROLE_LABELS
         pairs = []
         for part in filter(None, self.jurisdiction.split("; ")):
             role, _sep, place = part.partition("@")
             pairs.append((str(labels.get(role, role)), place.rsplit(" (", 1)[0]))
         return pairs
 
+
+# Role → its (lazily translated) label, built once: a history table asks for every row.
+_ROLE_LABELS = dict(Role.choices)
 
 # Sentences for account-administration events, keyed by action (or action and object type).
 ACCOUNT_SENTENCES = {

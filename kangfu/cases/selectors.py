@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from kangfu.cases.models import (
     LeaveRequest,
     Measure,
     Transfer,
+    UnauthorisedAbsence,
 )
 from kangfu.core.events import Slot
 from kangfu.policy import engine
@@ -93,6 +95,10 @@ def pack_of(case_or_measure) -> Pack:
     return get_pack(case_or_measure.pack_id)
 
 
+def _pk(obj) -> int:
+    return obj.pk
+
+
 def live_measure(case: Case) -> Measure | None:
     return case.measures.filter(state__in=LIVE_STATES).order_by("-id").first()
 
@@ -136,17 +142,37 @@ class BreachFactsOnRecord:
     test_by: tuple[int | None, ...]
 
 
-def breach_facts(measure: Measure, *, as_of: dt.date | None = None) -> BreachFactsOnRecord:
+def breach_facts(
+    measure: Measure,
+    *,
+    as_of: dt.date | None = None,
+    case_leaves: Sequence[LeaveRequest] | None = None,
+    case_absences: Sequence[UnauthorisedAbsence] | None = None,
+) -> BreachFactsOnRecord:
     """The measure's record as the art. 20 rules read it (policy.breach): its leave reports
-    made before the trip, its absences and its test outcomes, withdrawn entries left out."""
+    made before the trip, its absences and its test outcomes, withdrawn entries left out.
+
+    ``case_leaves`` and ``case_absences``: all of the case's leave reports and absences in
+    their default order, when the caller has read them already (the case page); the
+    measure's own are picked from them instead of being read again."""
     as_of = as_of or timezone.localdate()
+    if case_leaves is None:
+        measure_leaves: Iterable[LeaveRequest] = measure.leave_requests.all()
+    else:
+        measure_leaves = [leave for leave in case_leaves if leave.measure_id == measure.pk]
+    if case_absences is None:
+        measure_absences: Iterable[UnauthorisedAbsence] = measure.absences.filter(withdrawn_on=None)
+    else:
+        measure_absences = [
+            a for a in case_absences if a.measure_id == measure.pk and a.withdrawn_on is None
+        ]
     leaves = tuple(
         engine.LeaveSpan(leave.leaves_on, leave.returns_on, _LEAVE_STATUS[leave.state])
-        for leave in measure.leave_requests.all()
+        for leave in measure_leaves
         # A report written after the person had left does not meet the duty for that trip.
         if leave.submitted_on <= leave.leaves_on
     )
-    absences = [a for a in measure.absences.filter(withdrawn_on=None) if a.last_day <= as_of]
+    absences = [a for a in measure_absences if a.last_day <= as_of]
     tests = [t for t in TEST_FACTS(measure) if t[0] <= as_of]
     facts = engine.BreachFacts(
         as_of=as_of,
@@ -164,16 +190,27 @@ def breach_facts(measure: Measure, *, as_of: dt.date | None = None) -> BreachFac
     )
 
 
-def breach_assess(measure: Measure, *, as_of: dt.date | None = None) -> engine.BreachResult:
+def breach_assess(
+    measure: Measure,
+    *,
+    as_of: dt.date | None = None,
+    case_leaves: Sequence[LeaveRequest] | None = None,
+    case_absences: Sequence[UnauthorisedAbsence] | None = None,
+) -> engine.BreachResult:
     """戒毒条例 art. 20 on the measure's record (policy.breach.assess, the one implementation
     behind `policy breach` too): departures of 3 days or more without the written report,
-    the days away they add up to, and tests evaded or refused. It only ever proposes."""
-    return engine.assess(pack_of(measure), breach_facts(measure, as_of=as_of).facts)
+    the days away they add up to, and tests evaded or refused. It only ever proposes.
+    ``case_leaves``/``case_absences``: as for ``breach_facts``."""
+    record = breach_facts(
+        measure, as_of=as_of, case_leaves=case_leaves, case_absences=case_absences
+    )
+    return engine.assess(pack_of(measure), record.facts)
 
 
 def case_get(*, user, public_id: Any) -> Case:
     """One visible case, or 404 — the same 404 as for one that does not exist."""
-    related = ("person", "township", "responsible", "co_managing", "caseworker")
+    # The person's township too: the audit event of every read names the person's node.
+    related = ("person__township", "township", "responsible", "co_managing", "caseworker")
     return scoped_get(user, Case.objects.select_related(*related), public_id=public_id)
 
 
@@ -264,20 +301,41 @@ def timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("on", "id")
 
 
-def category_of(case: Case | None) -> engine.Category | None:
+def category_of(
+    case: Case | None,
+    *,
+    measures: Sequence[Measure] | None = None,
+    findings: Sequence[Finding] | None = None,
+) -> engine.Category | None:
     """THE risk category of a case's person, for the schedule, the agreement, the case page
     and the portal alike: the approved category (risk app), else the record's fallback —
     high when a refusal or serious breach of the live measure stands (H1), medium under a
     measure (M1) — and never low while a measure is live (M1 holds). None when there is
-    neither an approved category nor a live measure."""
+    neither an approved category nor a live measure.
+
+    ``measures`` and ``findings``: all of the case's measures and findings, when the caller
+    has read them already (the case page); the same answer without reading them again."""
     if case is None:
         return None
-    measure = live_measure(case)
+    if measures is None:
+        measure = live_measure(case)
+    else:
+        # live_measure's choice: the newest live one (a constraint allows one at most).
+        measure = max((m for m in measures if m.state in LIVE_STATES), key=_pk, default=None)
     if case.approved_category:
         category = engine.Category(case.approved_category)
     elif measure is None:
         return None
-    elif measure.findings.filter(kind__in=H1_FINDINGS, state=FindingState.CONFIRMED).exists():
+    elif (
+        measure.findings.filter(kind__in=H1_FINDINGS, state=FindingState.CONFIRMED).exists()
+        if findings is None
+        else any(
+            f.measure_id == measure.pk
+            and f.kind in H1_FINDINGS
+            and f.state == FindingState.CONFIRMED
+            for f in findings
+        )
+    ):
         category = engine.Category.HIGH
     else:
         category = engine.Category.MEDIUM

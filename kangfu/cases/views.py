@@ -192,10 +192,9 @@ def case_detail(request, public_id):
     measures = list(case.measures.order_by("decided_on", "id"))
     live = next((m for m in measures if m.is_live), None)
     case_read_audit(ctx=ctx, case=case)
-    leaves = [
-        selectors.leave_overview(case, leave)
-        for leave in case.leave_requests.select_related("measure")
-    ]
+    leave_requests = list(case.leave_requests.select_related("measure"))
+    leaves = [selectors.leave_overview(case, leave) for leave in leave_requests]
+    absences = list(case.absences.all())
     writer = may(request.user, Action.CASE_WORK, case) and case.is_open
     findings = list(case.findings.select_related("decided_by", "withdrawn_by"))
     # Shown and offered only once the case is closed: an open case skips its three queries.
@@ -215,8 +214,14 @@ def case_detail(request, public_id):
             ],
             "agreements": list(case.agreements.select_related("measure").order_by("-id")),
             "leaves": leaves,
-            "absences": list(case.absences.all()),
-            "breach": selectors.breach_assess(live) if live and live.starts_on else None,
+            "absences": absences,
+            # The page's own reads of the leaves, absences, measures and findings are handed
+            # on, not read a second time.
+            "breach": selectors.breach_assess(
+                live, case_leaves=leave_requests, case_absences=absences
+            )
+            if live and live.starts_on
+            else None,
             "findings": findings,
             "decidable": {f.pk for f in findings if f.is_proposed and may_decide(request.user, f)},
             "external": list(case.external_periods.all()),
@@ -230,7 +235,7 @@ def case_detail(request, public_id):
             and sealing_due is not None
             and sealing_due <= selectors.today(),
             "sealing_due": sealing_due,
-            "category": selectors.category_of(case),
+            "category": selectors.category_of(case, measures=measures, findings=findings),
             "sections": CASE_SECTIONS(request, case),
             "S": MeasureState,
             "pending": LeaveState.PENDING,

@@ -46,6 +46,9 @@ PARTNER_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # What a person's page shows beside the record itself.
 PERSON_RELATED = ("township", "caseworker")
+# The encrypted identity columns a list of names never shows: a list page defers them, so
+# its rows are not decrypted field by field (the name is all a list line shows).
+UNLISTED_FIELDS = ("former_names", "id_number", "phone", "address")
 _ID_LIKE = re.compile(r"^\s*([0-9]{17}[0-9xX]|[0-9]{15})\s*$", re.ASCII)
 
 

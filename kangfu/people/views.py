@@ -93,7 +93,9 @@ def person_list(request):
     filters = person_filters(request.GET, user=request.user)
     form, search, columns, staff = filters.form, filters.search, filters.columns, filters.staff
     qs = selectors.person_list(user=request.user, search=search)
-    page = KeysFirstPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = KeysFirstPaginator(qs.defer(*selectors.UNLISTED_FIELDS), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     _audit_search(request, search, page)
     labels = {name: dict(choices) for name, choices in columns.items()}
     today = timezone.localdate()

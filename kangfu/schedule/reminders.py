@@ -31,6 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kangfu.cases.choices import H1_FINDINGS, LIVE_STATES
@@ -82,11 +83,77 @@ def seal_cutoff(pack_id: str, on: dt.date) -> dt.date:
     return day
 
 
+def _pk_sql(scope: QuerySet) -> tuple[str, list]:
+    """(sql, params) of the scope's primary keys, unordered as a subquery is, compiled once
+    per scope object: a queryset does not change, and every statement of a refresh
+    filters by it (the branches, the review and downgrade reads, the delete)."""
+    cached = scope.__dict__.get("_kangfu_pk_sql")
+    if cached is None:
+        sql, params = scope.order_by().values("pk").query.sql_with_params()
+        cached = scope.__dict__["_kangfu_pk_sql"] = (sql, tuple(params))
+    return cached[0], list(cached[1])
+
+
 def _scope_clause(scope: QuerySet | None) -> tuple[str, list]:
     if scope is None:
         return "", []
-    sql, params = scope.values("pk").query.sql_with_params()
-    return f" AND c.id IN ({sql})", list(params)
+    sql, params = _pk_sql(scope)
+    return f" AND c.id IN ({sql})", params
+
+
+class _ScopeSlot:
+    """The parameter standing for the scope in a compiled query (compared by identity)."""
+
+
+# Where the scope goes in a compiled query: one placeholder whose parameter is the slot.
+_SLOT_SQL = "SELECT %s AS kangfu_scope_slot"
+_compiled: dict[tuple, tuple[str, list, _ScopeSlot, list]] = {}
+
+
+def _compiled_with_scope(
+    key: tuple, build: Callable[[Q | None], QuerySet], scope: QuerySet
+) -> tuple[str, list, list]:
+    """(sql, params, converters) of ``build(scope filter)``, its ORM compilation done once
+    per process and ``key`` (what else the query depends on: the day, say), not once per
+    page.
+
+    The query is compiled with a one-parameter stand-in for the scope; each call splices
+    the scope's own SQL in its place and its parameters at the stand-in's position
+    (placeholders and parameters go in the same order), so the statement is the one the
+    ORM builds around ``pk IN (scope)``. Only SQL text and the columns' converters are
+    kept, never a row. ``converters`` are the ORM's, as ``_converted`` applies them."""
+    key = (connection.alias, connection.vendor, *key)
+    entry = _compiled.get(key)
+    if entry is None:
+        slot = _ScopeSlot()
+        compiler = build(Q(pk__in=RawSQL(_SLOT_SQL, [slot]))).query.get_compiler(
+            connection=connection
+        )
+        sql, params = compiler.as_sql()
+        params = list(params)
+        if sql.count(_SLOT_SQL) != 1 or [p is slot for p in params].count(True) != 1:
+            raise AssertionError("the scope stand-in must appear exactly once")
+        columns = [column for column, _, _ in compiler.select]
+        converters = list(compiler.get_converters(columns).items())
+        if len(_compiled) > 32:  # a few days and vendors; never grows with users
+            _compiled.clear()
+        entry = _compiled[key] = (sql, params, slot, converters)
+    sql, params, slot, converters = entry
+    ssql, sparams = _pk_sql(scope)
+    at = next(i for i, p in enumerate(params) if p is slot)
+    return sql.replace(_SLOT_SQL, ssql), [*params[:at], *sparams, *params[at + 1 :]], converters
+
+
+def _converted(rows: Iterable[tuple], converters: list) -> Iterator[tuple]:
+    """The rows as the ORM would return them (Django's SQLCompiler.apply_converters)."""
+    for row in rows:
+        values = list(row)
+        for pos, (convs, expression) in converters:
+            value = values[pos]
+            for converter in convs:
+                value = converter(value, expression, connection)
+            values[pos] = value
+        yield tuple(values)
 
 
 def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, list]:
@@ -210,7 +277,11 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
             on + dt.timedelta(days=MEASURE_ENDING_DAYS),
         ],
     )
-    packs = list(Case.objects.filter(state="closed").values_list("pack_id", flat=True).distinct())
+    # order_by(): the model's ordering would join the DISTINCT, giving one row (and one
+    # OR term below) per closed case instead of one per pack.
+    packs = list(
+        Case.objects.filter(state="closed").order_by().values_list("pack_id", flat=True).distinct()
+    )
     if packs:
         cond = " OR ".join(["(c.pack_id = %s AND lm.last_day <= %s)"] * len(packs))
         cparams: list = []
@@ -248,44 +319,47 @@ def _review_due_branch(*, on: dt.date, scope: QuerySet | None) -> tuple[str, lis
     event (reassessment marked) or the review date."""
     from kangfu.risk.selectors import review_due_cases
 
-    # The same join review_due_cases filters on (reused, not repeated).
-    first = Q(person__risk__isnull=True) | Q(person__risk__category__isnull=True)
-    event = Q(person__risk__needs_reassessment=True)
-    qs = review_due_cases(on=on)
-    if scope is not None:
-        qs = qs.filter(pk__in=scope.values("pk"))
-    qs = qs.annotate(
-        r_case=F("pk"),
-        r_kind=Value(K.REASSESSMENT_DUE.value, output_field=CharField()),
-        r_ref=Value(0, output_field=IntegerField()),
-        r_due=DbCase(
-            When(first, then=F("opened_on")),
-            When(event, then=F("person__risk__reassessment_since")),
-            default=F("person__risk__next_review_on"),
-            output_field=DateField(),
-        ),
-        r_urgency=Value(URGENCY[K.REASSESSMENT_DUE], output_field=IntegerField()),
-        r_detail=DbCase(
-            When(first, then=Value("first")),
-            When(event, then=Value("event")),
-            default=Value("review"),
-            output_field=CharField(),
-        ),
-    ).values_list("r_case", "r_kind", "r_ref", "r_due", "r_urgency", "r_detail")
-    sql, params = qs.order_by().query.sql_with_params()
-    return sql, list(params)
+    def build(in_scope: Q | None) -> QuerySet:
+        # The same join review_due_cases filters on (reused, not repeated).
+        first = Q(person__risk__isnull=True) | Q(person__risk__category__isnull=True)
+        event = Q(person__risk__needs_reassessment=True)
+        qs = review_due_cases(on=on)
+        if in_scope is not None:
+            qs = qs.filter(in_scope)
+        qs = qs.annotate(
+            r_case=F("pk"),
+            r_kind=Value(K.REASSESSMENT_DUE.value, output_field=CharField()),
+            r_ref=Value(0, output_field=IntegerField()),
+            r_due=DbCase(
+                When(first, then=F("opened_on")),
+                When(event, then=F("person__risk__reassessment_since")),
+                default=F("person__risk__next_review_on"),
+                output_field=DateField(),
+            ),
+            r_urgency=Value(URGENCY[K.REASSESSMENT_DUE], output_field=IntegerField()),
+            r_detail=DbCase(
+                When(first, then=Value("first")),
+                When(event, then=Value("event")),
+                default=Value("review"),
+                output_field=CharField(),
+            ),
+        ).values_list("r_case", "r_kind", "r_ref", "r_due", "r_urgency", "r_detail")
+        return qs.order_by()
+
+    if scope is None:
+        sql, params = build(None).query.sql_with_params()
+        return sql, list(params)
+    sql, params, _ = _compiled_with_scope(("review", on), build, scope)
+    return sql, params
 
 
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def downgrade_rows(*, on: dt.date, scope: QuerySet | None = None) -> Iterator[tuple]:
-    """Reminder rows for persons whose category could come down: their last approved
-    assessment's facts, brought up to ``on`` with what only the record says (the measure in
-    force, H1 findings when the assessment took H1 from the record), classified again by
-    the engine. Streams; only high persons, and medium persons without a measure in force,
-    can come down at all (a measure keeps M1), so only they are read."""
+def _downgrade_query(in_scope: Q | None) -> QuerySet:
+    """(pk, pack, category, facts, from_record, measure kind, h1, assessed_on) of the cases
+    whose person's category could come down (see ``downgrade_rows``)."""
     from kangfu.risk.models import PersonRisk
 
     # M1 holds under a live measure, the one awaiting the person's report included (the
@@ -323,9 +397,9 @@ def downgrade_rows(*, on: dt.date, scope: QuerySet | None = None) -> Iterator[tu
             h1=False,
         )
     )
-    if scope is not None:
-        qs = qs.filter(pk__in=scope.values("pk"))
-    rows = qs.values_list(
+    if in_scope is not None:
+        qs = qs.filter(in_scope)
+    return qs.values_list(
         "pk",
         "pack_id",
         "person__risk__category",
@@ -335,10 +409,26 @@ def downgrade_rows(*, on: dt.date, scope: QuerySet | None = None) -> Iterator[tu
         "h1",
         "assessed_on",
     ).order_by()
+
+
+def downgrade_rows(*, on: dt.date, scope: QuerySet | None = None) -> Iterator[tuple]:
+    """Reminder rows for persons whose category could come down: their last approved
+    assessment's facts, brought up to ``on`` with what only the record says (the measure in
+    force, H1 findings when the assessment took H1 from the record), classified again by
+    the engine. Streams; only high persons, and medium persons without a measure in force,
+    can come down at all (a measure keeps M1), so only they are read."""
+    if scope is None:
+        # A full refresh streams: memory must not grow with the registry.
+        stream: Iterable[tuple] = _downgrade_query(None).iterator(chunk_size=CHUNK)
+    else:
+        # A scoped one (a caseload, a written case) is small: one round trip, not a cursor,
+        # and the statement compiled once (it depends on nothing but the scope).
+        sql, params, converters = _compiled_with_scope(("downgrade",), _downgrade_query, scope)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            stream = list(_converted(cursor.fetchall(), converters))
     urgency = URGENCY[K.DOWNGRADE_POSSIBLE]
-    for pk, pack_id, category, facts, from_record, kind, h1, assessed_on in rows.iterator(
-        chunk_size=CHUNK
-    ):
+    for pk, pack_id, category, facts, from_record, kind, h1, assessed_on in stream:
         data = dict(facts or {})
         data["as_of"] = on.isoformat()
         data["current_category"] = category
@@ -424,7 +514,7 @@ def refresh(
         stats.desired = cursor.fetchone()[0]
         where, wparams = "", []
         if scope is not None:
-            ssql, wparams = scope.values("pk").query.sql_with_params()
+            ssql, wparams = _pk_sql(scope)
             where = f"case_id IN ({ssql}) AND "
         cursor.execute(
             f"DELETE FROM {reminder} WHERE {where}NOT EXISTS (SELECT 1 FROM {TEMP} d "

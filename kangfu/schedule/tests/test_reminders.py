@@ -206,3 +206,39 @@ def test_the_insert_into_an_empty_reminder_table_is_no_nested_loop_anti_join(per
         cursor.execute(f"DELETE FROM {reminders.TEMP}")
     assert "Join" not in plan and "Nested Loop" not in plan, plan
     assert "Conflict Arbiter Indexes: reminder_unique" in plan, plan
+
+
+def test_it_reads_the_same_rows_for_a_scope_as_for_everything(personas, people, tree):
+    """A scoped refresh compiles its ORM statements once and splices each scope in
+    (reminders._compiled_with_scope): the rows must be the ORM's own, converted alike."""
+    from kangfu.cases.models import Case
+    from kangfu.risk.selectors import review_due_cases
+    from kangfu.risk.tests.conftest import approved
+
+    case, measure = active_case(personas.worker_a, people.in_a, reported="2024-03-01")
+    fresh, _ = active_case(personas.worker_b, people.in_b, reported="2024-03-01")
+    with time_machine.travel("2024-03-05 10:00 +0800", tick=False):
+        approved(personas.worker_a, personas.officer_a, people.in_a)
+    with time_machine.travel("2024-06-10 10:00 +0800", tick=False):
+        cases.measure_terminate(
+            actor=personas.worker_a,
+            measure=measure,
+            kind="compulsory_isolation",
+            starts_on=day("2024-06-10"),
+        )
+    on = dt.date(2024, 6, 11)
+    everything = [row for row in reminders.downgrade_rows(on=on) if row]
+    assert [row[0] for row in everything] == [case.pk]
+    reminders._compiled.clear()
+    for _ in range(2):  # compiled, then reused with another scope's parameters
+        for scope in (Case.objects.filter(pk=case.pk), Case.objects.filter(pk=fresh.pk)):
+            scoped = [row for row in reminders.downgrade_rows(on=on, scope=scope) if row]
+            assert scoped == [r for r in everything if r[0] == scope.get().pk]
+            sql, params = reminders._review_due_branch(on=on, scope=scope)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                due = [row[0] for row in cursor.fetchall()]
+            assert due == list(
+                review_due_cases(on=on).filter(pk=scope.get().pk).values_list("pk", flat=True)
+            )
+    assert due == [fresh.pk]  # a first assessment is due
