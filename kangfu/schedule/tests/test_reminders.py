@@ -242,3 +242,46 @@ def test_it_reads_the_same_rows_for_a_scope_as_for_everything(personas, people, 
                 review_due_cases(on=on).filter(pk=scope.get().pk).values_list("pk", flat=True)
             )
     assert due == [fresh.pk]  # a first assessment is due
+
+
+def test_a_caseload_refresh_writes_what_the_full_sweep_writes_for_that_caseload(
+    personas, people, tree
+):
+    """The today page refreshes the caseload it shows, its scope named once in a WITH
+    clause: the caseload's reminders must be the full sweep's for those cases, no more."""
+    from kangfu.cases.models import Case
+
+    mine, _ = active_case(personas.worker_a, people.in_a, reported="2024-03-01")
+    theirs, _ = active_case(personas.worker_b, people.in_b, reported="2024-03-01")
+    on = dt.date(2024, 5, 2)
+    reminders.refresh(on=on)
+    full = _reminder_rows()
+    assert {row[0] for row in full} == {mine.pk, theirs.pk}
+    Reminder.objects.all().delete()
+    caseload = Case.objects.filter(caseworker=personas.worker_a)
+    reminders.refresh(on=on, scope=caseload)
+    assert _reminder_rows() == [row for row in full if row[0] == mine.pk]
+    sql, _params = reminders.desired_sql(on=on, scope=caseload)
+    scope_sql, _ = reminders._pk_sql(caseload)
+    assert sql.count(scope_sql) == 1  # planned and run once, not once per kind
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's temporary tables")
+@pytest.mark.django_db(transaction=True)
+def test_refreshes_on_one_connection_do_not_pile_up_in_the_temporary_table(personas, people):
+    """A server's connection lives on between requests (CONN_MAX_AGE): each page's refresh
+    must leave the temporary table as empty on disk as it found it, or every later refresh
+    scans the leftovers (no autovacuum reaches a temporary table)."""
+    from kangfu.cases.models import Case
+
+    active_case(personas.worker_a, people.in_a, reported="2024-03-01")
+    caseload = Case.objects.filter(caseworker=personas.worker_a)
+    on = dt.date(2024, 5, 2)
+    sizes = []
+    for _ in range(3):
+        stats = reminders.refresh(on=on, scope=caseload)
+        assert stats.desired > 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_relation_size(%s)", [reminders.TEMP])
+            sizes.append(cursor.fetchone()[0])
+    assert sizes == [0, 0, 0]
