@@ -71,7 +71,7 @@ _PLAIN = (
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     """How a Python value becomes a query parameter: None when the driver takes it as is."""
     if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
+        return _once_per_value(connection.ops.adapt_datetimefield_value)
     if isinstance(field, models.JSONField):
         encoder = field.encoder
         return lambda value: json.dumps(value, cls=encoder)
@@ -80,6 +80,19 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     ):
         return None
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _once_per_value(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``adapt``, converting the same object once in a row: the rows of one batch share
+    their time (``auto_now_add``, an audit event's ``occurred_at``)."""
+    last: list = [object(), None]
+
+    def adapted(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, adapt(value)
+        return last[1]
+
+    return adapted
 
 
 def insert_values(
@@ -237,16 +250,16 @@ def update_values(model: type[models.Model], names: Sequence[str], rows: Iterabl
             if adapters:
                 chunk = [_adapted(row, adapters) for row in chunk]
             if connection.vendor == "postgresql":
-                # One statement per chunk, joined to a VALUES list (a literal is text unless
-                # cast), instead of a round trip per row.
-                casts = ", ".join(f"%s::{f.db_type(connection)}" for f in (meta.pk, *fields))
-                values = ", ".join([f"({casts})"] * len(chunk))
+                # One statement per chunk, joined to the columns passed as one array each
+                # (unnest): a parameter per column rather than per value, since psycopg
+                # splits a long query's placeholders in Python every time it runs it.
+                arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in (meta.pk, *fields))
                 names = ", ".join(f"c{i}" for i in range(len(fields) + 1))
                 assign = ", ".join(f"{quote(f.column)} = v.c{i + 1}" for i, f in enumerate(fields))
                 cursor.execute(
-                    f"UPDATE {meta.db_table} t SET {assign} FROM (VALUES {values}) "
+                    f"UPDATE {meta.db_table} t SET {assign} FROM unnest({arrays}) "
                     f"AS v({names}) WHERE t.{pk} = v.c0",
-                    [value for row in chunk for value in row],
+                    [list(column) for column in zip(*chunk, strict=True)],
                 )
             else:
                 cursor.executemany(sql, [(*row[1:], row[0]) for row in chunk])
