@@ -71,7 +71,7 @@ _PLAIN = (
 def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     """How a Python value becomes a query parameter: None when the driver takes it as is."""
     if isinstance(field, models.DateTimeField):
-        return connection.ops.adapt_datetimefield_value
+        return _once_per_value(connection.ops.adapt_datetimefield_value)
     if isinstance(field, models.JSONField):
         encoder = field.encoder
         return lambda value: json.dumps(value, cls=encoder)
@@ -80,6 +80,19 @@ def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
     ):
         return None
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _once_per_value(adapt: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``adapt``, converting the same object once in a row: the rows of one batch share
+    their time (``auto_now_add``, an audit event's ``occurred_at``)."""
+    last: list = [object(), None]
+
+    def adapted(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, adapt(value)
+        return last[1]
+
+    return adapted
 
 
 def insert_values(
@@ -141,6 +154,84 @@ def insert_values(
     return done
 
 
+def create_objects(objs: Sequence[models.Model]) -> Sequence[models.Model]:
+    """Insert new, unsaved instances of one model and give each its primary key: what
+    ``bulk_create`` does for them, without the ORM compiling every value of every row (a
+    third of the batched services' time at 10,000 rows). The same values go in: each field's
+    own conversion (``_adapter``: encryption, uuids, JSON), ``pre_save`` for a field that
+    overrides it (``auto_now_add``), and bulk_create's check of related instances (a related
+    object saved since it was assigned gives its id). Returns ``objs``.
+
+    PostgreSQL takes the keys from the table's sequence first and the rows by COPY (as
+    ``insert_values``); SQLite inserts multi-row VALUES with RETURNING, in order, as
+    bulk_create does there (the rows come back in the order they went in)."""
+    if not objs:
+        return objs
+    meta = objs[0]._meta
+    pk = meta.pk
+    generated = isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
+    # A key that is not generated (a one-to-one key) goes in with the other values.
+    fields = [f for f in meta.concrete_fields if f is not pk or not generated]
+    saving = {f.attname for f in fields if type(f).pre_save is not models.Field.pre_save}
+    rows = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+        values = obj.__dict__
+        rows.append(
+            [f.pre_save(obj, True) if f.attname in saving else values[f.attname] for f in fields]
+        )
+    if not generated:
+        insert_values(meta.model, [f.attname for f in fields], rows)
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        return objs
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, pk.column, len(objs)],
+            )
+            keys = [key for (key,) in cursor.fetchall()]
+        insert_values(
+            meta.model,
+            [pk.attname, *(f.attname for f in fields)],
+            ([key, *row] for key, row in zip(keys, rows, strict=True)),
+        )
+    else:
+        keys = _insert_returning(meta, pk, fields, rows)
+    for obj, key in zip(objs, keys, strict=True):
+        setattr(obj, pk.attname, key)
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
+
+
+def _insert_returning(meta, pk, fields: list, rows: list[list]) -> list:
+    """SQLite: multi-row INSERT … RETURNING the keys, as many rows per statement as its
+    parameter limit allows."""
+    import sqlite3
+
+    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(BULK, limit // len(fields)))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    mark = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    keys: list = []
+    with connection.cursor() as cursor:
+        for chunk in chunks(rows, per):
+            if adapters:
+                chunk = [_adapted(row, adapters) for row in chunk]
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
+                f"{', '.join([mark] * len(chunk))} RETURNING {quote(pk.column)}",
+                [value for row in chunk for value in row],
+            )
+            keys.extend(key for (key,) in cursor.fetchall())
+    return keys
+
+
 def update_values(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence]) -> int:
     """UPDATE rows of ``model`` by primary key: each row is (pk, *values of ``names``), one
     prepared statement run many times (``bulk_update`` builds one CASE per field per batch,
@@ -159,16 +250,16 @@ def update_values(model: type[models.Model], names: Sequence[str], rows: Iterabl
             if adapters:
                 chunk = [_adapted(row, adapters) for row in chunk]
             if connection.vendor == "postgresql":
-                # One statement per chunk, joined to a VALUES list (a literal is text unless
-                # cast), instead of a round trip per row.
-                casts = ", ".join(f"%s::{f.db_type(connection)}" for f in (meta.pk, *fields))
-                values = ", ".join([f"({casts})"] * len(chunk))
+                # One statement per chunk, joined to the columns passed as one array each
+                # (unnest): a parameter per column rather than per value, since psycopg
+                # splits a long query's placeholders in Python every time it runs it.
+                arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in (meta.pk, *fields))
                 names = ", ".join(f"c{i}" for i in range(len(fields) + 1))
                 assign = ", ".join(f"{quote(f.column)} = v.c{i + 1}" for i, f in enumerate(fields))
                 cursor.execute(
-                    f"UPDATE {meta.db_table} t SET {assign} FROM (VALUES {values}) "
+                    f"UPDATE {meta.db_table} t SET {assign} FROM unnest({arrays}) "
                     f"AS v({names}) WHERE t.{pk} = v.c0",
-                    [value for row in chunk for value in row],
+                    [list(column) for column in zip(*chunk, strict=True)],
                 )
             else:
                 cursor.executemany(sql, [(*row[1:], row[0]) for row in chunk])

@@ -63,7 +63,13 @@ def normalize(raw: str) -> str:
     folded to ASCII; white space and invisible format characters are dropped. Anything
     left that is not ASCII is kept, so validation refuses it with a message.
     """
-    text = unicodedata.normalize("NFKC", raw or "")
+    raw = raw or ""
+    if raw.isascii():
+        # What the folding below does to ASCII (NFKC leaves it as it is; no ASCII character
+        # is a format character or a non-ASCII digit): drop the white space. The import
+        # normalises every number several times, and this is most of them.
+        return "".join(raw.split()).upper()
+    text = unicodedata.normalize("NFKC", raw)
     return "".join(_fold_char(char) for char in text).upper()
 
 

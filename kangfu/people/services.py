@@ -18,7 +18,7 @@ from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import Jurisdiction, User
 from kangfu.access.permissions import Action, require
 from kangfu.core import crypto
-from kangfu.core.batch import BULK, REFUSALS, check_each, insert_values
+from kangfu.core.batch import REFUSALS, check_each, create_objects, insert_values
 from kangfu.people import idnumber
 from kangfu.people.models import Person, PersonNameToken
 
@@ -249,7 +249,7 @@ def person_register_many(
     built = check_each(range(len(entries)), check, refusals=(*REFUSALS, PersonAlreadyRegistered))
     persons = [person for person, _filled in built]
     with transaction.atomic():
-        Person.objects.bulk_create(persons, batch_size=BULK)
+        create_objects(persons)
         insert_values(
             PersonNameToken,
             ("person_id", "digest"),

@@ -38,7 +38,7 @@ from kangfu.access.permissions import Action, require
 from kangfu.cases.choices import LIVE_STATES, CaseState
 from kangfu.cases.models import Case, Measure
 from kangfu.cases.services import case_category_record, case_category_record_many
-from kangfu.core.batch import BULK, check_each, update_values
+from kangfu.core.batch import check_each, create_objects, update_values
 from kangfu.core.events import publish
 from kangfu.core.text import site_text
 from kangfu.core.validation import clean_text
@@ -691,7 +691,7 @@ def _save_risks(risks: list[PersonRisk], fields: list[str]) -> None:
     row is told by its state, not by a missing pk)."""
     new = [r for r in risks if r._state.adding]
     old = [r for r in risks if not r._state.adding]
-    PersonRisk.objects.bulk_create(new, batch_size=BULK)
+    create_objects(new)
     for r in new:
         r._state.adding = False
     update_values(PersonRisk, fields, ([r.pk, *(getattr(r, f) for f in fields)] for r in old))

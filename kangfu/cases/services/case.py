@@ -29,7 +29,7 @@ from kangfu.cases.services._base import (
     _require_open,
     _today,
 )
-from kangfu.core.batch import BULK, check_each
+from kangfu.core.batch import BULK, check_each, create_objects
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.policy import engine
@@ -175,7 +175,7 @@ def case_open_many(*, actor: Actor, openings: list[CaseOpening]) -> list[Case]:
 
     built = check_each(openings, check)
     with transaction.atomic():
-        Case.objects.bulk_create(built, batch_size=BULK)
+        create_objects(built)
         _insert_events(
             _event_values(case, EventKind.CASE_OPENED, case.opened_on, ctx) for case in built
         )

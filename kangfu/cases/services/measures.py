@@ -45,7 +45,7 @@ from kangfu.cases.services._base import (
     _today,
 )
 from kangfu.cases.services.findings import finding_propose, withdraw_standing
-from kangfu.core.batch import BULK, check_each, update_values
+from kangfu.core.batch import check_each, create_objects, update_values
 from kangfu.core.events import publish
 from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
@@ -246,7 +246,7 @@ def measure_record_decision_many(*, actor: Actor, decisions: list[Decision]) -> 
 
     built = check_each(decisions, check)
     with transaction.atomic():
-        Measure.objects.bulk_create(built, batch_size=BULK)
+        create_objects(built)
         _insert_events(
             [
                 _event_values(
