@@ -139,6 +139,9 @@ class Case(QuickChoiceLabels, models.Model):
             # Every person list asks, per person, whether all their cases are sealed
             # (Person.objects.visible_to): answered from this index alone.
             models.Index(fields=["person", "state"], name="case_person_state"),
+            # … and the "has a sealed case" half of it, from the few sealed ones alone
+            # (case_township_state would be read whole for a state without a township).
+            models.Index(fields=["person"], condition=Q(state="sealed"), name="case_sealed_person"),
         ]
         constraints = [
             models.UniqueConstraint(
