@@ -405,6 +405,11 @@ def audit_record_many(*, ctx: AccessContext | User, entries: Iterable[AuditEntry
 _CHAINED = {"id", "seq", "prev_hash", "hash"}
 
 
+def _unchained_fields() -> list:
+    """The log's fields an event brings itself: all but the key and the chain's links."""
+    return [f for f in AuditEvent._meta.concrete_fields if f.attname not in _CHAINED]
+
+
 def _cut(event: Any) -> tuple[str, str, str]:
     """The canonical form of ``event`` cut around ``prev_hash`` and ``seq``, the two values
     only the chain's head decides: its hash is the SHA-256 of ``a + '"' + prev + '"' + b +
@@ -442,8 +447,7 @@ class _Stage:
     def __init__(self, discard: bool):
         self.discard = discard
         self.next_id = 1
-        self.columns = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-        self.columns = [name for name in self.columns if name not in _CHAINED]
+        self.columns = [f.attname for f in _unchained_fields()]
 
     def add(self, events: list) -> int:
         if self.discard:
@@ -593,7 +597,7 @@ def _append_postgresql(event: AuditEvent) -> None:
     follows at once; inside one, at the caller's commit.
     """
     before_prev, before_seq, after_seq = _cut(event)
-    fields = [f for f in AuditEvent._meta.concrete_fields if f.attname not in _CHAINED]
+    fields = _unchained_fields()
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
     # In a SELECT list a literal is text unless cast (inet, jsonb, … would refuse it).
