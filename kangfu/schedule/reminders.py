@@ -298,7 +298,7 @@ def desired_sql(*, on: dt.date, scope: QuerySet | None = None) -> tuple[str, lis
     # its own closed cases' packs (not a scan of every case in the country per page).
     closed = Case.objects.filter(state="closed")
     if scope is not None:
-        closed = closed.filter(pk__in=scope.order_by().values("pk"))
+        closed = closed.filter(pk__in=RawSQL(*_pk_sql(scope)))
     packs = list(closed.order_by().values_list("pack_id", flat=True).distinct())
     if packs:
         cond = " OR ".join(["(c.pack_id = %s AND lm.last_day <= %s)"] * len(packs))
