@@ -182,11 +182,7 @@ def create_objects(objs: Sequence[models.Model]) -> Sequence[models.Model]:
         )
     if not generated:
         insert_values(meta.model, [f.attname for f in fields], rows)
-        for obj in objs:
-            obj._state.adding = False
-            obj._state.db = connection.alias
-        return objs
-    if connection.vendor == "postgresql":
+    elif connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -200,8 +196,9 @@ def create_objects(objs: Sequence[models.Model]) -> Sequence[models.Model]:
         )
     else:
         keys = _insert_returning(meta, pk, fields, rows)
-    for obj, key in zip(objs, keys, strict=True):
-        setattr(obj, pk.attname, key)
+    for i, obj in enumerate(objs):
+        if generated:
+            setattr(obj, pk.attname, keys[i])
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs

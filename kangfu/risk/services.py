@@ -692,8 +692,6 @@ def _save_risks(risks: list[PersonRisk], fields: list[str]) -> None:
     new = [r for r in risks if r._state.adding]
     old = [r for r in risks if not r._state.adding]
     create_objects(new)
-    for r in new:
-        r._state.adding = False
     update_values(PersonRisk, fields, ([r.pk, *(getattr(r, f) for f in fields)] for r in old))
 
 
