@@ -9,8 +9,11 @@ makes the audited read (docs/inbox.md).
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import CharField, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kangfu.access.choices import AuditAction
 from kangfu.access.models import AuditEvent
-from kangfu.access.permissions import Action, may, nodes_for
+from kangfu.access.permissions import Action, grants_of, may, nodes_for
 from kangfu.access.scoping import scope_filter
 from kangfu.cases.choices import FindingState, LeaveState, TransferState
 from kangfu.cases.models import Finding, LeaveRequest, Transfer
@@ -199,19 +202,57 @@ def inbox_for(*, user, on: dt.date | None = None) -> list[Group]:
     return [Group(kind, KINDS[kind], found[kind]) for kind in KINDS if found[kind]]
 
 
-def inbox_count(*, user, on: dt.date | None = None) -> int:
-    """How many items wait on ``user``: one UNION query over every kind (plus one when
-    proposed findings are among them, to apply may_decide), for the navigation bar."""
-    on = on or timezone.localdate()
+# The count's statement per user, grants and day, compiled once per process (the navigation
+# bar shows it on every page, and building the union through the ORM cost more than running
+# it). Only SQL text and parameters are kept, never a row; bounded, least recently used out.
+_COUNT_SQL: OrderedDict[tuple, tuple[str, tuple] | None] = OrderedDict()
+_COUNT_SQL_KEPT = 1024
+
+
+def _count_key(user, on: dt.date) -> tuple:
+    """Everything ``pending`` depends on: the user, each grant's role, node and department
+    (the scope filters are built from them), and the day (readiness of findings)."""
+    grants = sorted(
+        (g.pk, g.role, g.jurisdiction.path if g.jurisdiction_id else "", g.department_id or 0)
+        for g in grants_of(user)
+    )
+    return (connection.alias, user.pk, tuple(grants), on)
+
+
+def _count_sql(user, on: dt.date) -> tuple[str, tuple] | None:
+    key = _count_key(user, on)
+    if key in _COUNT_SQL:
+        _COUNT_SQL.move_to_end(key)
+        return _COUNT_SQL[key]
     parts = [
         q.order_by().annotate(k=Value(kind, output_field=CharField())).values_list("k", "pk")
         for kind, q in pending(user, on).items()
         if q is not None
     ]
-    if not parts:
+    compiled = None
+    if parts:
+        united = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        try:
+            sql, params = united.query.sql_with_params()
+        except EmptyResultSet:  # every part was .none()
+            sql, params = "", ()
+        compiled = (sql, tuple(params))
+    _COUNT_SQL[key] = compiled
+    if len(_COUNT_SQL) > _COUNT_SQL_KEPT:
+        _COUNT_SQL.popitem(last=False)
+    return compiled
+
+
+def inbox_count(*, user, on: dt.date | None = None) -> int:
+    """How many items wait on ``user``: one UNION query over every kind (plus one when
+    proposed findings are among them, to apply may_decide), for the navigation bar."""
+    on = on or timezone.localdate()
+    compiled = _count_sql(user, on)
+    if compiled is None or not compiled[0]:
         return 0
-    united = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    rows = list(united)
+    with connection.cursor() as cursor:
+        cursor.execute(*compiled)
+        rows = cursor.fetchall()
     findings = [pk for kind, pk in rows if kind == "finding"]
     others = len(rows) - len(findings)
     if findings:

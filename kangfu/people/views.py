@@ -204,7 +204,6 @@ def person_detail(request, public_id):
             ),
             "history": history,
             "disclosures": list(person.disclosures.select_related("recorded_by")) if staff else [],
-            "disclosure_form": DisclosureForm() if staff else None,
         },
     )
 
@@ -451,4 +450,6 @@ def disclosure_create(request, public_id):
             url = reverse("people:person-detail", kwargs={"public_id": person.public_id})
             return redirect(f"{url}#disclosures")
     # Only the form: no person data on this page, so nothing to audit until it is saved.
-    return render(request, "people/disclosure_form.html", {"form": form, "person": person})
+    # The person's page fetches the bare form (htmx) when its section is opened.
+    template = "people/disclosure_fields.html" if request.htmx else "people/disclosure_form.html"
+    return render(request, template, {"form": form, "person": person})

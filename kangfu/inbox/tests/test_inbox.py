@@ -202,3 +202,24 @@ def test_a_user_of_another_jurisdiction_sees_none_of_it(personas, waiting, tree,
     sign_in(client, officer_c)
     page = client.get("/inbox/").content.decode()
     assert "Nothing is waiting" in page or "没有" in page
+
+
+def test_the_count_follows_a_change_of_grants_at_the_next_request(personas, waiting, tree):
+    """The count's statement is compiled once per user, grants and day: a grant given or
+    taken away changes the figure at once, never a statement kept from before."""
+    from kangfu.access.models import Grant, User
+
+    on = day("2024-06-30")
+    worker = personas.worker_b
+    assert inbox_count(user=worker, on=on) == 0
+    grant = Grant.objects.create(user=worker, role=Role.TOWNSHIP_OFFICER, jurisdiction=tree.a)
+    promoted = User.objects.get(pk=worker.pk)  # a new request reads the grants again
+    expected = sum(len(g.items) for g in inbox_for(user=promoted, on=on))
+    assert expected > 0 and inbox_count(user=promoted, on=on) == expected
+    grant.delete()
+    assert inbox_count(user=User.objects.get(pk=worker.pk), on=on) == 0
+    # The same grants on another day: the day is part of what the statement depends on.
+    later = User.objects.get(pk=personas.officer_a.pk)
+    assert inbox_count(user=later, on=day("2024-07-01")) == sum(
+        len(g.items) for g in inbox_for(user=later, on=day("2024-07-01"))
+    )

@@ -417,6 +417,29 @@ def test_it_records_a_disclosure_with_one_audit_event(client, personas, people):
 
 
 @time_machine.travel(DAYTIME, tick=False)
+def test_the_record_page_fetches_the_disclosure_form_only_when_it_is_opened(
+    client, personas, people
+):
+    sign_in(client, personas.worker_a)
+    page = client.get(url("person-detail", people.in_a)).content.decode()
+    form_url = url("disclosure-create", people.in_a)
+    # The section links to the form (without JavaScript) and loads it when opened (htmx).
+    assert f'hx-get="{form_url}" hx-trigger="toggle once"' in page
+    assert f'<a href="{form_url}">Open the disclosure form</a>' in page
+    assert 'name="recipient"' not in page
+    with Recorder() as rec:
+        bare = client.get(form_url, headers={"HX-Request": "true"}).content.decode()
+        full = client.get(form_url).content.decode()
+    assert rec.events == []  # a blank form shows no one's data
+    assert 'name="recipient"' in bare and f'action="{form_url}"' in bare
+    assert "<html" not in bare and "<html" in full
+    # The form fetched into the page records like the one on its own page.
+    response = client.post(form_url, disclosure_form())
+    assert response.status_code == 302 and response["Location"].endswith("#disclosures")
+    assert Disclosure.objects.get().recipient == "城关区民政局"
+
+
+@time_machine.travel(DAYTIME, tick=False)
 def test_a_disclosure_needs_categories_and_a_past_date(client, personas, people):
     sign_in(client, personas.worker_a)
     bad = disclosure_form(categories=[], disclosed_on="2026-12-01")
