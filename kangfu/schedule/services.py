@@ -36,7 +36,6 @@ from kangfu.core.validation import not_future as _not_future
 from kangfu.people.models import Person
 from kangfu.policy import engine
 from kangfu.policy.packs import get_pack
-from kangfu.policy.schema import Pack
 from kangfu.schedule import planning, reminders
 from kangfu.schedule.choices import (
     SAMPLE_OF_KIND,
@@ -454,17 +453,12 @@ def plan_start_many(*, started: dict[int, Measure], on: dt.date) -> int:
     )
     rows: list[tuple] = []
     created = 0
-    # One look-up per pack, not per case (each resolves the packs directory from settings).
-    packs: dict[str, Pack] = {}
     for case_id, measure in started.items():
         if measure.starts_on is None:
             continue
         approved = categories.get(case_id) or ""
-        pack = packs.get(measure.pack_id)
-        if pack is None:
-            pack = packs[measure.pack_id] = get_pack(measure.pack_id)
         desired = planning.plan(
-            pack,
+            get_pack(measure.pack_id),
             category=engine.Category(approved) if approved else None,
             measure=planning.MeasureDates(
                 measure.id, measure.kind, measure.starts_on, measure.ends_on
