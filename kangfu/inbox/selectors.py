@@ -229,14 +229,14 @@ def _count_sql(user, on: dt.date) -> tuple[str, tuple] | None:
         for kind, q in pending(user, on).items()
         if q is not None
     ]
-    compiled = None
+    compiled = None  # nothing the user decides, or every part was .none()
     if parts:
         united = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         try:
             sql, params = united.query.sql_with_params()
-        except EmptyResultSet:  # every part was .none()
-            sql, params = "", ()
-        compiled = (sql, tuple(params))
+            compiled = (sql, tuple(params))
+        except EmptyResultSet:
+            pass
     _COUNT_SQL[key] = compiled
     if len(_COUNT_SQL) > _COUNT_SQL_KEPT:
         _COUNT_SQL.popitem(last=False)
@@ -248,7 +248,7 @@ def inbox_count(*, user, on: dt.date | None = None) -> int:
     proposed findings are among them, to apply may_decide), for the navigation bar."""
     on = on or timezone.localdate()
     compiled = _count_sql(user, on)
-    if compiled is None or not compiled[0]:
+    if compiled is None:
         return 0
     with connection.cursor() as cursor:
         cursor.execute(*compiled)
