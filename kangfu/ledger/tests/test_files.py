@@ -125,3 +125,110 @@ def test_the_command_lists_problems_and_exits_1(personas, tree, tmp_path, capsys
         )
     assert exc.value.code == 1
     assert "2\t性别\t" in capsys.readouterr().out
+
+
+# --- files as Excel and WPS save them, and sheets openpyxl's read-only cells would misread ---
+
+
+def rewritten(content: bytes, change) -> bytes:
+    """``content`` with its ledger sheet's XML passed through ``change`` (bytes → bytes)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def as_excel_saves_it(content: bytes, *, dimension: str) -> bytes:
+    """The workbook as Excel writes one: every text in a shared-strings part (openpyxl writes
+    inline strings) and the sheet's dimension stated before its rows."""
+    import re
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    strings: dict[str, int] = {}
+
+    def shared(match) -> bytes:
+        text = match.group(2).decode()
+        index = strings.setdefault(text, len(strings))
+        return b'<c%s t="s"><v>%d</v></c>' % (match.group(1), index)
+
+    def sheet(xml: bytes) -> bytes:
+        xml = re.sub(rb'<c([^>]*?) t="inlineStr"><is><t>(.*?)</t></is></c>', shared, xml)
+        return xml.replace(
+            b"<sheetViews>", b'<dimension ref="%s"/><sheetViews>' % dimension.encode()
+        )
+
+    converted = rewritten(content, sheet)
+    source = zipfile.ZipFile(io.BytesIO(converted))
+    out = io.BytesIO()
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                part = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/>'
+                data = data.replace(b"</Types>", part.encode() + b"</Types>")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                rel = (
+                    f'<Relationship Id="rIdStrings" Type="{relation}" Target="sharedStrings.xml"/>'
+                )
+                data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+            target.writestr(info, data)
+        items = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>',
+        )
+    return out.getvalue()
+
+
+def test_a_ledger_saved_by_excel_with_shared_strings_imports_like_the_template(personas, tree):
+    content = as_excel_saves_it(ledger(rows(4)).getvalue(), dimension="A1:T5")
+    outcome = ledger_import(
+        actor=personas.officer_a, township=tree.a, handle=io.BytesIO(content), commit=True
+    )
+    assert outcome.committed, outcome.problems
+    assert outcome.created["persons"] == 4 and outcome.created["tests"] == 8
+    assert sorted(Person.objects.values_list("id_number", flat=True)) == sorted(
+        r[1] for r in rows(4)
+    )
+
+
+def test_rows_below_a_dimension_that_claims_fewer_are_imported_too(personas, tree):
+    # A converter that states the header row alone as the sheet's size: the rows are read
+    # as the XML holds them, not as the dimension claims (none is silently left out).
+    content = as_excel_saves_it(ledger(rows(3)).getvalue(), dimension="A1:T1")
+    outcome = ledger_import(
+        actor=personas.officer_a, township=tree.a, handle=io.BytesIO(content), commit=True
+    )
+    assert outcome.committed, outcome.problems
+    assert Person.objects.count() == 3
+
+
+def test_the_progress_knows_the_row_count_of_a_file_that_states_no_dimension(personas, tree):
+    seen = []
+    ledger_import(
+        actor=personas.officer_a,
+        township=tree.a,
+        handle=ledger(rows(3)),
+        commit=False,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(3, 3)]
+
+
+def test_a_sheet_that_breaks_off_is_refused_naming_the_last_row_read(personas, tree):
+    def cut(xml: bytes) -> bytes:
+        return xml[: xml.index(b'<row r="4"') + 20]  # rows 1-3 whole, row 4 broken off
+
+    message = refused(personas, tree, rewritten(ledger(rows(5)).getvalue(), cut))
+    assert "损坏" in message and "第 3 行" in message
