@@ -14,13 +14,16 @@ measure, a category and two past tests, as ``kangfu.ledger.tests.factories.rows`
    reminders reconciled, then the audit chain verified;
 4. the re-import of the same file (every row matched, nothing written).
 
-Each step prints the process's peak RSS so far (resource.getrusage).
+Each step prints the process's peak RSS so far (resource.getrusage) and the CPU seconds
+spent by this process and by its PostgreSQL backend (from /proc: the server runs here),
+which vary much less than wall time on a machine shared with others.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import resource
 import shutil
 import sys
@@ -67,18 +70,29 @@ def main() -> None:
 
         phases = _time_phases()
 
+        cpu: dict[str, float] = {}
+
         def run(commit: bool):
             phases.clear()
-            t0 = time.perf_counter()
+            t0, own, server = time.perf_counter(), time.process_time(), _server_cpu()
             out = services.ledger_import(
                 actor=officer, township=town, handle=io.BytesIO(content), commit=commit
             )
+            cpu["own"] = time.process_time() - own
+            cpu["server"] = _server_cpu() - server
             return out, time.perf_counter() - t0
+
+        def spent() -> str:
+            text = f"CPU: this process {cpu['own']:.1f} s"
+            if connection.vendor == "postgresql":
+                text += f", its PostgreSQL backend {cpu['server']:.1f} s"
+            return text
 
         checked, t_check = run(False)
         assert checked.ok, checked.problems[:3]
         print(
-            f"check: {t_check:.1f} s ({t_check / args.rows * 1000:.2f} ms/row); RSS {_rss():.0f} MB"
+            f"check: {t_check:.1f} s ({t_check / args.rows * 1000:.2f} ms/row; {spent()}); "
+            f"RSS {_rss():.0f} MB"
         )
         done, t_commit = run(True)
         assert done.committed, done.problems[:3]
@@ -87,6 +101,7 @@ def main() -> None:
             f"{dict(done.created)}, {Appointment.objects.count()} appointments, "
             f"{AuditEvent.objects.count()} audit events; RSS {_rss():.0f} MB"
         )
+        print(f"  {spent()}")
         print("  of which: " + ", ".join(f"{name} {sec:.1f} s" for name, sec in phases.items()))
         t0 = time.perf_counter()
         verified = verify_chain()
@@ -95,7 +110,8 @@ def main() -> None:
         again, t_again = run(True)
         assert again.committed and not again.created, dict(again.created)
         print(
-            f"re-import: {t_again:.1f} s, matched {dict(again.matched)}, created nothing; "
+            f"re-import: {t_again:.1f} s ({spent()}), matched {dict(again.matched)}, "
+            "created nothing; "
             f"RSS {_rss():.0f} MB"
         )
     finally:
@@ -130,6 +146,24 @@ def _time_phases() -> dict[str, float]:
     )
     audit._append_staged = timed("audit append under the chain lock", audit._append_staged)
     return spent
+
+
+def _server_cpu() -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend so far, read
+    from /proc (the server runs on this machine); 0 on SQLite or where it cannot be read.
+    On a shared machine wall time swings with the neighbours; CPU time much less."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _rss() -> float:
