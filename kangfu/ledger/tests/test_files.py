@@ -186,7 +186,7 @@ def as_excel_saves_it(content: bytes, *, dimension: str) -> bytes:
         items = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
         target.writestr(
             "xl/sharedStrings.xml",
-            f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>',
+            f'<sst xmlns="{main}" uniqueCount="{len(strings)}">{items}</sst>',
         )
     return out.getvalue()
 
