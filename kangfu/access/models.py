@@ -322,12 +322,14 @@ class AuditEvent(QuickChoiceLabels, models.Model):
     occurred_at = models.DateTimeField(editable=False)
     # The calendar day in Asia/Shanghai, stored so per-day counts need no time-zone SQL.
     local_date = models.DateField(editable=False)
+    # No index of its own: audit_actor_day (actor, local_date) begins with it.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
         editable=False,
+        db_index=False,
     )
     actor_username = models.CharField(max_length=150, editable=False)
     actor_name = models.CharField(max_length=150, blank=True, editable=False)
@@ -345,7 +347,10 @@ class AuditEvent(QuickChoiceLabels, models.Model):
     outside_caseload = models.BooleanField(default=False, editable=False)
     client_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Unique by a constraint, not unique=True: on PostgreSQL that would add a second
+    # btree of every hash for LIKE queries nobody makes (each audited read inserts into
+    # every index of this table).
+    hash = models.CharField(max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -359,6 +364,7 @@ class AuditEvent(QuickChoiceLabels, models.Model):
             models.Index(fields=["scope_path", "-seq"], name="audit_scope_recent"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["hash"], name="audit_hash_unique"),
             models.CheckConstraint(name="audit_seq_positive", condition=Q(seq__gte=1)),
             models.CheckConstraint(
                 name="audit_other_purpose_explained",

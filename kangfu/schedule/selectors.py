@@ -261,6 +261,8 @@ def test_facts(measure) -> list[tuple[dt.date, str, int | None]]:
     it was entered by mistake."""
     rows = (
         Appointment.objects.filter(
+            # The case first: appointment_case_on serves the look-up (no index by measure).
+            case_id=measure.case_id,
             measure=measure,
             basis="measure",
             kind__in=[k.value for k in TEST_KINDS],
