@@ -62,8 +62,12 @@ class _Doc:
     marks: dict[Loc, Mark]
 
 
-def packs_dir() -> Path:
-    """Where packs live: the ``KANGFU_POLICY_PACKS_DIR`` setting, else ``<repo>/policy_packs``."""
+_DEFAULT_ROOT = str(Path(__file__).resolve().parents[2] / "policy_packs")
+
+
+def _root() -> str:
+    """``packs_dir`` as text, without building a path: ``get_pack`` runs once per case a
+    batch plans (50,000 times in a province's import)."""
     try:
         from django.conf import settings
 
@@ -71,10 +75,13 @@ def packs_dir() -> Path:
     except Exception:  # noqa: BLE001 - no Django settings: the engine must still work standalone
         configured = None
     if configured:
-        return Path(configured)
-    if os.environ.get("KANGFU_POLICY_PACKS_DIR"):
-        return Path(os.environ["KANGFU_POLICY_PACKS_DIR"])
-    return Path(__file__).resolve().parents[2] / "policy_packs"
+        return str(configured)
+    return os.environ.get("KANGFU_POLICY_PACKS_DIR") or _DEFAULT_ROOT
+
+
+def packs_dir() -> Path:
+    """Where packs live: the ``KANGFU_POLICY_PACKS_DIR`` setting, else ``<repo>/policy_packs``."""
+    return Path(_root())
 
 
 def available_packs() -> list[str]:
@@ -87,7 +94,7 @@ def available_packs() -> list[str]:
 
 def get_pack(pack_id: str) -> Pack:
     """The validated pack ``pack_id`` from the packs directory (cached; packs are immutable)."""
-    return _get_pack(pack_id, str(packs_dir()))
+    return _get_pack(pack_id, _root())
 
 
 @lru_cache(maxsize=32)
