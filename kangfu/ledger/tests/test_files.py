@@ -232,3 +232,25 @@ def test_a_sheet_that_breaks_off_is_refused_naming_the_last_row_read(personas, t
 
     message = refused(personas, tree, rewritten(ledger(rows(5)).getvalue(), cut))
     assert "损坏" in message and "第 3 行" in message
+
+
+def test_date_cells_as_excel_stores_them_are_read_as_dates(personas, tree):
+    # Excel keeps a date as a serial number with a date format: the styles decide.
+    values = dict(
+        decided_on=dt.date(2026, 6, 1),
+        received_on=dt.datetime(2026, 6, 3, 0, 0),
+        reported_on=dt.date(2026, 6, 10),
+        assessed_on=dt.date(2026, 6, 15),
+    )
+    outcome = ledger_import(
+        actor=personas.officer_a, township=tree.a, handle=ledger([row(1, **values)]), commit=True
+    )
+    assert outcome.committed, outcome.problems
+    from kangfu.cases.models import Measure
+
+    measure = Measure.objects.get()
+    assert (measure.decided_on, measure.received_on, measure.reported_on) == (
+        dt.date(2026, 6, 1),
+        dt.date(2026, 6, 3),
+        dt.date(2026, 6, 10),
+    )
