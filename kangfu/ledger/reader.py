@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -26,6 +27,7 @@ MAX_UNPACKED = 400 * 1024 * 1024  # what the zip may unpack to (a zip bomb is re
 MAX_ROWS = 50_000
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
 
 
 class LedgerFileError(Exception):
@@ -46,7 +48,9 @@ class RawRow:
 @dataclass
 class Sheet:
     rows: Iterator[RawRow]
-    total: int | None  # rows announced by the sheet's dimension (an estimate)
+    # Rows below the header, as the sheet's dimension states them or else as counted (an
+    # estimate for the progress bar: formatted empty rows count too).
+    total: int | None
 
 
 def _size(handle: IO[bytes]) -> int:
@@ -56,23 +60,28 @@ def _size(handle: IO[bytes]) -> int:
     return size
 
 
-def _scan(archive: zipfile.ZipFile, path: str) -> tuple[str | None, int]:
+def _scan(archive: zipfile.ZipFile, path: str) -> tuple[str | None, int, int | None]:
     """One streaming pass over the sheet's XML, before any of it is parsed: its first merged
-    range (read-only mode cannot see merges: their cells just come back empty) and how many
-    rows it holds (the row count for the progress bar and the size limit, whether or not
-    the sheet states its dimension: openpyxl's own files do not)."""
+    range (read-only mode cannot see merges: their cells just come back empty), how many
+    row elements it holds, and the last row its dimension states, if it states one (Excel
+    and WPS do, near the top; openpyxl's own files do not)."""
     tail = b""
     rows = 0
+    stated = None
     with archive.open(path) as stream:
         while chunk := stream.read(1 << 20):
             window = tail + chunk
+            if not tail:
+                dimension = _DIMENSION.search(window)
+                if dimension:
+                    stated = int(dimension.group(2) or dimension.group(1))
             found = _MERGE.search(window)
             if found:
-                return found.group(1).decode(), rows
+                return found.group(1).decode(), rows, stated
             # A tag cut by the chunk's edge is counted in the next window, once.
             rows += sum(1 for m in _ROW.finditer(window) if m.end() > len(tail))
             tail = chunk[-200:]
-    return None, rows
+    return None, rows, stated
 
 
 def open_sheet(handle: IO[bytes]) -> Sheet:
@@ -111,14 +120,31 @@ def open_sheet(handle: IO[bytes]) -> Sheet:
     if not sheets:
         raise LedgerFileError(_("The sheet is empty: it has no header row and no rows."))
     path = sheets.get(SHEET) or next(iter(sheets.values()))
-    merged, count = _scan(archive, path)
+    try:
+        merged, count, stated = _scan(archive, path)
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        NotImplementedError,
+        RuntimeError,
+    ) as exc:
+        # The sheet's own entry is damaged (bad checksum, cut off) or encrypted.
+        raise LedgerFileError(
+            _("This is not an Excel workbook (.xlsx). Download the template and fill it in.")
+        ) from exc
     if merged:
         raise LedgerFileError(
             _("The sheet merges cells (%(range)s). Unmerge them and fill in every cell.")
             % {"range": merged}
         )
-    total = count - 1 if count else None
-    if total is not None and total > MAX_ROWS + 1000:
+    # The size the sheet states, as before a row is read; without one, the rows counted.
+    # Only a stated size refuses the file here: row elements also stand for rows that are
+    # merely formatted, and the rows that hold data are limited while they are read.
+    total = (stated if stated is not None else count) - 1
+    total = total if total > 0 else None
+    if stated is not None and total is not None and total > MAX_ROWS + 1000:
         raise LedgerFileError(
             _("The sheet has %(n)d rows; at most %(max)d can be imported at once.")
             % {"n": total, "max": MAX_ROWS}
@@ -201,20 +227,29 @@ def _sheet_rows(parts, path: str) -> Iterator[tuple[int, dict[int, dict]]]:
             timedelta_formats=parts.wb._timedelta_formats,
         )
         parsed = parser.parse()
+        last = 0
         while True:
             try:
                 number, cells = next(parsed)
             except StopIteration:
                 return
             except Exception as exc:  # ParseError, a bad number, a damaged zip member
-                raise LedgerFileError(
-                    _(
-                        "The sheet is damaged after row %(row)d and cannot be read. "
-                        "Save it again in Excel and upload it once more."
-                    )
-                    % {"row": parser.row_counter}
-                ) from exc
+                raise _damaged(parser.row_counter) from exc
+            if number <= last:
+                # Excel writes rows in order, once each; a file that repeats one is damaged.
+                raise _damaged(last)
+            last = number
             yield number, {cell["column"]: cell for cell in cells}
+
+
+def _damaged(row: int) -> LedgerFileError:
+    return LedgerFileError(
+        _(
+            "The sheet is damaged after row %(row)d and cannot be read. "
+            "Save it again in Excel and upload it once more."
+        )
+        % {"row": row}
+    )
 
 
 @functools.cache

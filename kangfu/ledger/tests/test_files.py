@@ -254,3 +254,29 @@ def test_date_cells_as_excel_stores_them_are_read_as_dates(personas, tree):
         dt.date(2026, 6, 3),
         dt.date(2026, 6, 10),
     )
+
+
+def test_a_sheet_whose_zip_entry_fails_its_checksum_is_refused(personas, tree):
+    import zipfile
+
+    source = zipfile.ZipFile(ledger(rows(3)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            stored = zipfile.ZipInfo(info.filename, info.date_time)  # stored: bytes as they are
+            target.writestr(stored, source.read(info.filename))
+    data = bytearray(out.getvalue())
+    at = data.index("陈晓东".encode())
+    data[at : at + 3] = "王".encode()  # the same length, another checksum
+    assert "不是 Excel" in refused(personas, tree, bytes(data))
+
+
+def test_a_sheet_that_repeats_a_row_number_is_refused(personas, tree):
+    import re
+
+    def repeat(xml: bytes) -> bytes:
+        third = re.search(rb'<row r="3".*?</row>', xml).group(0)
+        return xml.replace(third, third + third)
+
+    message = refused(personas, tree, rewritten(ledger(rows(4)).getvalue(), repeat))
+    assert "损坏" in message and "第 3 行" in message
