@@ -101,9 +101,7 @@ def open_sheet(handle: IO[bytes]) -> Sheet:
             _("This is an old Excel file (.xls). Save it as an Excel workbook (.xlsx) first.")
         )
     if not head.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(handle):
-        raise LedgerFileError(
-            _("This is not an Excel workbook (.xlsx). Download the template and fill it in.")
-        )
+        raise _not_excel()
     handle.seek(0)
     try:
         archive = zipfile.ZipFile(handle)
@@ -114,9 +112,7 @@ def open_sheet(handle: IO[bytes]) -> Sheet:
     except LedgerFileError:
         raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
-        raise LedgerFileError(
-            _("This is not an Excel workbook (.xlsx). Download the template and fill it in.")
-        ) from exc
+        raise _not_excel() from exc
     if not sheets:
         raise LedgerFileError(_("The sheet is empty: it has no header row and no rows."))
     path = sheets.get(SHEET) or next(iter(sheets.values()))
@@ -131,9 +127,7 @@ def open_sheet(handle: IO[bytes]) -> Sheet:
         RuntimeError,
     ) as exc:
         # The sheet's own entry is damaged (bad checksum, cut off) or encrypted.
-        raise LedgerFileError(
-            _("This is not an Excel workbook (.xlsx). Download the template and fill it in.")
-        ) from exc
+        raise _not_excel() from exc
     if merged:
         raise LedgerFileError(
             _("The sheet merges cells (%(range)s). Unmerge them and fill in every cell.")
@@ -240,6 +234,12 @@ def _sheet_rows(parts, path: str) -> Iterator[tuple[int, dict[int, dict]]]:
                 raise _damaged(last)
             last = number
             yield number, {cell["column"]: cell for cell in cells}
+
+
+def _not_excel() -> LedgerFileError:
+    return LedgerFileError(
+        _("This is not an Excel workbook (.xlsx). Download the template and fill it in.")
+    )
 
 
 def _damaged(row: int) -> LedgerFileError:

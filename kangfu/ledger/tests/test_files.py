@@ -130,18 +130,34 @@ def test_the_command_lists_problems_and_exits_1(personas, tree, tmp_path, capsys
 # --- files as Excel and WPS save them, and sheets openpyxl's read-only cells would misread ---
 
 
-def rewritten(content: bytes, change) -> bytes:
-    """``content`` with its ledger sheet's XML passed through ``change`` (bytes → bytes)."""
+SHEET_XML = "xl/worksheets/sheet1.xml"
+
+
+def rewritten(
+    content: bytes,
+    changes: dict,
+    *,
+    added: dict[str, str] | None = None,
+    compression: int | None = None,
+) -> bytes:
+    """``content`` with the entries ``changes`` names passed through their function
+    (bytes → bytes), the ``added`` entries written after them, every entry compressed with
+    ``compression`` (zipfile's constant; by default as it was)."""
     import zipfile
 
     source = zipfile.ZipFile(io.BytesIO(content))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
             data = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = change(data)
+            if info.filename in changes:
+                data = changes[info.filename](data)
+            if compression is not None:
+                info = zipfile.ZipInfo(info.filename, info.date_time)
+                info.compress_type = compression
             target.writestr(info, data)
+        for name, text in (added or {}).items():
+            target.writestr(name, text, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
@@ -149,7 +165,6 @@ def as_excel_saves_it(content: bytes, *, dimension: str) -> bytes:
     """The workbook as Excel writes one: every text in a shared-strings part (openpyxl writes
     inline strings) and the sheet's dimension stated before its rows."""
     import re
-    import zipfile
     from xml.sax.saxutils import escape
 
     strings: dict[str, int] = {}
@@ -165,30 +180,27 @@ def as_excel_saves_it(content: bytes, *, dimension: str) -> bytes:
             b"<sheetViews>", b'<dimension ref="%s"/><sheetViews>' % dimension.encode()
         )
 
-    converted = rewritten(content, sheet)
-    source = zipfile.ZipFile(io.BytesIO(converted))
-    out = io.BytesIO()
     main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
     kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
     relation = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "[Content_Types].xml":
-                part = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/>'
-                data = data.replace(b"</Types>", part.encode() + b"</Types>")
-            elif info.filename == "xl/_rels/workbook.xml.rels":
-                rel = (
-                    f'<Relationship Id="rIdStrings" Type="{relation}" Target="sharedStrings.xml"/>'
-                )
-                data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
-            target.writestr(info, data)
-        items = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
-        target.writestr(
-            "xl/sharedStrings.xml",
-            f'<sst xmlns="{main}" uniqueCount="{len(strings)}">{items}</sst>',
-        )
-    return out.getvalue()
+    part = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/>'
+    rel = f'<Relationship Id="rIdStrings" Type="{relation}" Target="sharedStrings.xml"/>'
+    # The sheet first: its strings make the shared-strings part.
+    converted = rewritten(content, {SHEET_XML: sheet})
+    items = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+    table = f'<sst xmlns="{main}" uniqueCount="{len(strings)}">{items}</sst>'
+    return rewritten(
+        converted,
+        {
+            "[Content_Types].xml": lambda xml: xml.replace(
+                b"</Types>", part.encode() + b"</Types>"
+            ),
+            "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
+                b"</Relationships>", rel.encode() + b"</Relationships>"
+            ),
+        },
+        added={"xl/sharedStrings.xml": table},
+    )
 
 
 def test_a_ledger_saved_by_excel_with_shared_strings_imports_like_the_template(personas, tree):
@@ -230,7 +242,7 @@ def test_a_sheet_that_breaks_off_is_refused_naming_the_last_row_read(personas, t
     def cut(xml: bytes) -> bytes:
         return xml[: xml.index(b'<row r="4"') + 20]  # rows 1-3 whole, row 4 broken off
 
-    message = refused(personas, tree, rewritten(ledger(rows(5)).getvalue(), cut))
+    message = refused(personas, tree, rewritten(ledger(rows(5)).getvalue(), {SHEET_XML: cut}))
     assert "损坏" in message and "第 3 行" in message
 
 
@@ -259,13 +271,8 @@ def test_date_cells_as_excel_stores_them_are_read_as_dates(personas, tree):
 def test_a_sheet_whose_zip_entry_fails_its_checksum_is_refused(personas, tree):
     import zipfile
 
-    source = zipfile.ZipFile(ledger(rows(3)))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for info in source.infolist():
-            stored = zipfile.ZipInfo(info.filename, info.date_time)  # stored: bytes as they are
-            target.writestr(stored, source.read(info.filename))
-    data = bytearray(out.getvalue())
+    # Stored, not deflated: the sheet's bytes stand in the file as they are.
+    data = bytearray(rewritten(ledger(rows(3)).getvalue(), {}, compression=zipfile.ZIP_STORED))
     at = data.index("陈晓东".encode())
     data[at : at + 3] = "王".encode()  # the same length, another checksum
     assert "不是 Excel" in refused(personas, tree, bytes(data))
@@ -278,5 +285,5 @@ def test_a_sheet_that_repeats_a_row_number_is_refused(personas, tree):
         third = re.search(rb'<row r="3".*?</row>', xml).group(0)
         return xml.replace(third, third + third)
 
-    message = refused(personas, tree, rewritten(ledger(rows(4)).getvalue(), repeat))
+    message = refused(personas, tree, rewritten(ledger(rows(4)).getvalue(), {SHEET_XML: repeat}))
     assert "损坏" in message and "第 3 行" in message
