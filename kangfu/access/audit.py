@@ -186,8 +186,12 @@ def _canonical_body(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+# One encoder for every event (json.dumps would build one per call with these options).
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _dump(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(body).encode()
 
 
 def compute_hash(event: AuditEvent) -> str:
@@ -414,13 +418,20 @@ def _cut(event: Any) -> tuple[str, str, str]:
     """The canonical form of ``event`` cut around ``prev_hash`` and ``seq``, the two values
     only the chain's head decides: its hash is the SHA-256 of ``a + '"' + prev + '"' + b +
     str(seq) + c`` for the pieces (a, b, c), the same bytes as ``compute_hash``."""
-    marker = uuid.uuid4().hex
     body = _canonical_body(event)
-    body["prev_hash"], body["seq"] = f"{marker}p", f"{marker}s"
-    text = _dump(body).decode()
-    before_prev, rest = text.split(f'"{marker}p"')
-    before_seq, after_seq = rest.split(f'"{marker}s"')
+    body["prev_hash"], body["seq"] = _MARK_PREV, _MARK_SEQ
+    text = _ENCODER.encode(body)
+    before_prev, found_prev, rest = text.partition(_QUOTED_PREV)
+    before_seq, found_seq, after_seq = rest.partition(_QUOTED_SEQ)
+    if not (found_prev and found_seq):
+        raise RuntimeError("the canonical form lost a placeholder")
     return before_prev, before_seq, after_seq
+
+
+# The placeholders ``_cut`` puts where the two values go: random for each process, so no
+# recorded text can contain them (a string value in the JSON is always quoted and escaped).
+_MARK_PREV, _MARK_SEQ = f"{uuid.uuid4().hex}p", f"{uuid.uuid4().hex}s"
+_QUOTED_PREV, _QUOTED_SEQ = f'"{_MARK_PREV}"', f'"{_MARK_SEQ}"'
 
 
 def _linked(cut: tuple[str, str, str], seq: int, prev: str) -> str:

@@ -296,3 +296,72 @@ def analyse(models_: Iterable[type[models.Model]]) -> None:
     with connection.cursor() as cursor:
         for model in models_:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+class KeyCheck:
+    """The deferred foreign-key checks of what a transaction has written so far, run by
+    PostgreSQL while the caller's Python goes on without the database: ``start()`` after a
+    chunk of writes, ``wait()`` before the next query (``start`` waits for the previous run);
+    used as a context manager, leaving it waits for the last run.
+
+    Django declares every foreign key DEFERRABLE INITIALLY DEFERRED, so PostgreSQL queues one
+    check per written row and runs them all at COMMIT, while the client only waits; a ledger
+    import queues millions. ``SET CONSTRAINTS ALL IMMEDIATE`` runs the queued checks there and
+    then (each row checked as at COMMIT: deferred, not skipped; a violation is an error of
+    that statement), and ``SET CONSTRAINTS ALL DEFERRED`` restores the mode, on the same
+    connection and transaction, in a thread: the client's connection is free (psycopg locks
+    it for the statement; a query the caller sends meanwhile waits its turn), and the thread
+    holds no interpreter lock while it waits, so the caller's next chunk is read and checked
+    meanwhile. ``wait()`` raises what the checks raised, as Django's database errors.
+
+    Only on PostgreSQL and when ``enabled`` (a run that rolls back need not check); SQLite
+    checks its keys as it writes."""
+
+    def __init__(self, *, enabled: bool = True, using: str = "default"):
+        from django.db import connections
+
+        self.connection = connections[using]
+        self.enabled = enabled and self.connection.vendor == "postgresql"
+        self.thread = None
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        import threading
+
+        self.wait()
+        if not self.enabled:
+            return
+        self.connection.ensure_connection()
+        raw = self.connection.connection
+
+        def run() -> None:
+            try:
+                with raw.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            except Exception as exc:  # noqa: BLE001 - raised again in the caller's thread by wait()
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, name="kangfu-key-check", daemon=True)
+        self.thread.start()
+
+    def __enter__(self) -> KeyCheck:
+        return self
+
+    def __exit__(self, kind, exc, tb) -> None:
+        if kind is None:
+            self.wait()
+        elif self.thread is not None:
+            # Leaving on an error: let the statement end (the rollback would wait for it
+            # anyway) and drop what it says; the caller's error is the one to report.
+            self.thread.join()
+            self.thread, self.error = None, None
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            with self.connection.wrap_database_errors:
+                raise error

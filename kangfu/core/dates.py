@@ -30,8 +30,14 @@ __all__ = [
 ]
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def last_day_of_month(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
+    # calendar.monthrange works out the weekday too; planning asks this millions of times.
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month]
 
 
 def _shift_month(year: int, month: int, months: int) -> tuple[int, int]:

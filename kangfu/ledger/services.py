@@ -56,7 +56,7 @@ from kangfu.cases import services as cases
 from kangfu.cases.choices import CaseState
 from kangfu.cases.models import Case, Measure
 from kangfu.core import events
-from kangfu.core.batch import BatchRefused, analyse, chunks
+from kangfu.core.batch import BatchRefused, KeyCheck, analyse, chunks
 from kangfu.ledger import reader
 from kangfu.ledger.columns import (
     BY_KEY,
@@ -727,13 +727,19 @@ def ledger_import(
     held_back = (schedule_reactions.replan_after_measure, schedule_reactions.replan_after_measures)
     with transaction.atomic():
         # The audit events join the chain at the end, under one short lock (a check never
-        # appends: it rolls back), so the run does not hold up everyone's audited reads.
-        with audit.appends_held(discard=not commit), events.deferred(*held_back) as held:
+        # appends: it rolls back), so the run does not hold up everyone's audited reads. The
+        # foreign-key checks of each chunk's writes run while the next chunk is read.
+        with (
+            audit.appends_held(discard=not commit),
+            events.deferred(*held_back) as held,
+            KeyCheck(enabled=commit) as keys,
+        ):
             for chunk in chunks(sheet.rows, CHUNK):
                 parsed = [
                     _parse(raw, township=township, caseworkers=caseworkers, out=out, today=today)
                     for raw in chunk
                 ]
+                keys.wait()
                 for row in parsed:
                     if row.index:
                         first = seen_ids.setdefault(row.index, row.number)
@@ -787,6 +793,8 @@ def ledger_import(
                 held.clear()
                 if progress is not None:
                     progress(out.rows, sheet.total)
+                keys.start()
+            keys.wait()
             if out.rows == 0:
                 raise reader.LedgerFileError(_("The sheet has a header row but no rows."))
             if commit and out.ok:

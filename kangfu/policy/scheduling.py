@@ -51,10 +51,11 @@ def schedule(
         requires = "consent"
     else:
         return ()
-    dues = [
-        Due(on, DueKind(entry.kind))
-        for entry in pack.schedule_for(category)
-        if entry.requires == requires
-        for on in monthly_recurrence(anchor, entry.every_months, start, until)
-    ]
+    dues: list[Due] = []
+    for entry in pack.schedule_for(category):
+        if entry.requires == requires:
+            kind = DueKind(entry.kind)
+            dues.extend(
+                Due(on, kind) for on in monthly_recurrence(anchor, entry.every_months, start, until)
+            )
     return tuple(sorted(dues, key=Due.sort_key))

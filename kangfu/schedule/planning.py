@@ -61,6 +61,8 @@ def _move(day: date, away: Sequence[Away]) -> tuple[date | None, str]:
     """The first day on or after ``day`` outside every period, and why it moved.
     None when it falls in a detention that has not ended (it cannot be planned yet)."""
     reason = ""
+    if not away:
+        return day, reason
     for _ in range(_MAX_ROUNDS):
         hit = next(
             (a for a in away if a.first <= day and (a.resume is None or day < a.resume)), None
