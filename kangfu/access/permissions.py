@@ -129,16 +129,31 @@ def grants_with(user, roles: Iterable[str]) -> list:
     return [grant for grant in grants_of(user) if grant.role in wanted]
 
 
+def _by_action(user, action: str) -> tuple[list, list]:
+    """(the grants for ``action``, the nodes they open), worked out once per action for the
+    grants ``grants_of`` loaded: a page asks ``may`` dozens of times, an import per row."""
+    grants = grants_of(user)
+    memo = getattr(user, "_kangfu_by_action", None)
+    if memo is None or memo[0] is not grants:
+        # Worked out again whenever the grants are loaded again (a new request's user).
+        memo = (grants, {})
+        if grants:
+            user._kangfu_by_action = memo
+    found = memo[1].get(action)
+    if found is None:
+        roles = roles_for(action)
+        held = [grant for grant in grants if grant.role in roles]
+        nodes = [grant.jurisdiction for grant in held if grant.role not in NO_SUBTREE]
+        found = memo[1][action] = (held, nodes)
+    return found
+
+
 def nodes_for(user, action: str) -> list:
     """The nodes whose subtrees the user's grants open for ``action``: data (a subtree to
     query, the nodes a directory hangs off), not a check — ask ``may`` for that. A partner's
     grant opens no subtree: a partner reaches only what is addressed to its department
     (``Person.objects.visible_to`` asks the referrals app for those persons)."""
-    return [
-        grant.jurisdiction
-        for grant in grants_with(user, roles_for(action))
-        if grant.role not in NO_SUBTREE
-    ]
+    return list(_by_action(user, action)[1])
 
 
 def partner_departments(user) -> dict:
@@ -190,7 +205,7 @@ def may(user, action: str, obj=None, *, at=None) -> bool:
     object: does the user hold the action anywhere (menus, list pages)? ``at`` names the
     node the act happens at when it is not the record's own (a transfer is answered at the
     receiving township)."""
-    grants = grants_with(user, roles_for(action))
+    grants, nodes = _by_action(user, action)
     if not grants or (obj is None and at is None):
         return bool(grants)
     author = NOT_BY_AUTHOR.get(action)
@@ -199,7 +214,7 @@ def may(user, action: str, obj=None, *, at=None) -> bool:
     if action in CHANGES_RECORD and _read_only(obj):
         return False
     path = _path_of(obj if at is None else at)
-    return any(path.startswith(node.path) for node in nodes_for(user, action))
+    return any(path.startswith(node.path) for node in nodes)
 
 
 def may_any(user, actions: Iterable[str], obj=None) -> bool:

@@ -235,6 +235,9 @@ class Measure(QuickChoiceLabels, models.Model):
                 condition=Q(state__in=[s.value for s in LIVE_STATES]),
                 name="measure_one_live_per_person",
             ),
+            # What an appointment's one key on PostgreSQL refers to: its measure *of its
+            # case* (schedule migration 0006).
+            models.UniqueConstraint(fields=["id", "case"], name="measure_of_case"),
             models.CheckConstraint(
                 name="measure_state_valid", condition=Q(state__in=MeasureState.values)
             ),
