@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import ipaddress
 import json
-import uuid
+import operator
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -417,21 +417,65 @@ def _unchained_fields() -> list:
 def _cut(event: Any) -> tuple[str, str, str]:
     """The canonical form of ``event`` cut around ``prev_hash`` and ``seq``, the two values
     only the chain's head decides: its hash is the SHA-256 of ``a + '"' + prev + '"' + b +
-    str(seq) + c`` for the pieces (a, b, c), the same bytes as ``compute_hash``."""
-    body = _canonical_body(event)
-    body["prev_hash"], body["seq"] = _MARK_PREV, _MARK_SEQ
-    text = _ENCODER.encode(body)
-    before_prev, found_prev, rest = text.partition(_QUOTED_PREV)
-    before_seq, found_seq, after_seq = rest.partition(_QUOTED_SEQ)
-    if not (found_prev and found_seq):
-        raise RuntimeError("the canonical form lost a placeholder")
-    return before_prev, before_seq, after_seq
+    str(seq) + c`` for the pieces (a, b, c), the same bytes as ``compute_hash``.
+
+    Written out key by key, in ``canonical``'s sorted order, with the JSON encoder's own
+    string escaping, rather than through the encoder (an import cuts 400,000 events); the
+    tests hold the two to the same bytes, and ``audit verify`` recomputes every hash the
+    other way."""
+    text = _JSON_TEXT
+    occurred = event.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    address = event.client_address
+    a = "".join(
+        (
+            '{"action":',
+            text(event.action),
+            ',"actor_id":',
+            "null" if event.actor_id is None else str(int(event.actor_id)),
+            ',"actor_name":',
+            text(event.actor_name),
+            ',"actor_username":',
+            text(event.actor_username),
+            ',"client_address":',
+            "null" if address is None else text(address),
+            ',"detail":',
+            text(event.detail),
+            ',"fields":[',
+            ",".join(map(text, event.fields)),
+            '],"jurisdiction":',
+            text(event.jurisdiction),
+            ',"local_date":"',
+            event.local_date.isoformat(),
+            '","object_id":',
+            text(event.object_id),
+            ',"object_type":',
+            text(event.object_type),
+            ',"occurred_at":"',
+            occurred,
+            '","outside_caseload":',
+            "true" if event.outside_caseload else "false",
+            ',"prev_hash":',
+        )
+    )
+    b = "".join(
+        (
+            ',"purpose":',
+            text(event.purpose),
+            ',"purpose_note":',
+            text(event.purpose_note),
+            ',"roles":',
+            text(event.roles),
+            ',"scope_path":',
+            text(event.scope_path),
+            ',"seq":',
+        )
+    )
+    return a, b, _AFTER_SEQ
 
 
-# The placeholders ``_cut`` puts where the two values go: random for each process, so no
-# recorded text can contain them (a string value in the JSON is always quoted and escaped).
-_MARK_PREV, _MARK_SEQ = f"{uuid.uuid4().hex}p", f"{uuid.uuid4().hex}s"
-_QUOTED_PREV, _QUOTED_SEQ = f'"{_MARK_PREV}"', f'"{_MARK_SEQ}"'
+# How the JSON encoder writes a string with ensure_ascii=False (quotes and escapes).
+_JSON_TEXT = json.encoder.encode_basestring
+_AFTER_SEQ = f',"v":{CANONICAL_VERSION}}}'
 
 
 def _linked(cut: tuple[str, str, str], seq: int, prev: str) -> str:
@@ -459,15 +503,15 @@ class _Stage:
         self.discard = discard
         self.next_id = 1
         self.columns = [f.attname for f in _unchained_fields()]
+        self._values = operator.attrgetter(*self.columns)
 
     def add(self, events: list) -> int:
         if self.discard:
             return len(events)
         rows = []
+        values = self._values
         for event in events:
-            rows.append(
-                [self.next_id, *(getattr(event, name) for name in self.columns), *_cut(event)]
-            )
+            rows.append((self.next_id, *values(event), *_cut(event)))
             self.next_id += 1
         insert_values(AuditEvent, ["id", *self.columns], rows, table=STAGED_TABLE, raw=_CUT_COLUMNS)
         return len(events)

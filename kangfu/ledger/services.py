@@ -81,7 +81,7 @@ from kangfu.schedule.models import Appointment, DrugTest
 
 logger = logging.getLogger(__name__)
 # Rows read, checked and written per batch (memory stays bounded whatever the file).
-CHUNK = 1000
+CHUNK = 2000
 # Cases planned from which the tables the import filled are analysed before their reminders
 # are reconciled (PostgreSQL; ``core.batch.analyse``): a township's few hundred rows do not
 # change what the planner should do, a province's tens of thousands do.
