@@ -160,8 +160,13 @@ def canonical(event: AuditEvent) -> bytes:
     return _dump(_canonical_body(event))
 
 
+def _utc_text(when: dt.datetime) -> str:
+    """A time as the canonical form writes it: UTC, with microseconds."""
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _canonical_body(event: AuditEvent) -> dict[str, Any]:
-    occurred = event.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    occurred = _utc_text(event.occurred_at)
     return {
         "v": CANONICAL_VERSION,
         "seq": getattr(event, "seq", None),  # not known yet while an append is held
@@ -424,7 +429,7 @@ def _cut(event: Any) -> tuple[str, str, str]:
     tests hold the two to the same bytes, and ``audit verify`` recomputes every hash the
     other way."""
     text = _JSON_TEXT
-    occurred = event.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    occurred = _utc_text(event.occurred_at)
     address = event.client_address
     a = "".join(
         (

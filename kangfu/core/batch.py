@@ -10,11 +10,12 @@ import) reports them, drops them and calls again with the rest.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.utils import timezone
 
 T = TypeVar("T")
@@ -318,16 +319,12 @@ class KeyCheck:
     checks its keys as it writes."""
 
     def __init__(self, *, enabled: bool = True, using: str = "default"):
-        from django.db import connections
-
         self.connection = connections[using]
         self.enabled = enabled and self.connection.vendor == "postgresql"
         self.thread = None
         self.error: BaseException | None = None
 
     def start(self) -> None:
-        import threading
-
         self.wait()
         if not self.enabled:
             return
