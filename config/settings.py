@@ -137,6 +137,12 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # list page of 50,000 persons is: 0.6 s of compiling for a query that runs in 0.1 s.
     # Kangfu's queries are short and set-based; JIT does not pay (docs/decisions.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Statements inside kangfu.core.db.prepared() (lookups by a key, one caseload's reminder
+    # refresh) are prepared once they have run 5 times on a connection: PostgreSQL spent as
+    # long planning the pages' statements as running them. Off for a pooler in transaction
+    # mode that cannot keep prepared statements (docs/operations.md).
+    if env_bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "access.User"

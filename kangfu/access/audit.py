@@ -31,6 +31,7 @@ from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.models import AuditEvent, User
 from kangfu.access.permissions import grants_of
 from kangfu.core.batch import insert_values
+from kangfu.core.db import client_bound
 
 GENESIS_HASH = "0" * 64
 # Part of every hashed row, so a future change of the canonical form can be told apart.
@@ -677,7 +678,7 @@ def _append_postgresql(event: AuditEvent) -> None:
     )
     params = [CHAIN_LOCK_KEY, *values, before_prev, before_seq, after_seq, GENESIS_HASH]
     outer = connection.in_atomic_block
-    with connection.cursor() as cursor:
+    with client_bound(), connection.cursor() as cursor:  # two commands: one simple query
         cursor.execute(sql, params)
         cursor.nextset()
         event.pk, event.seq, event.prev_hash, event.hash = cursor.fetchone()

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from kangfu.access.choices import Role
+from kangfu.core.db import prepared
 
 
 class Action:
@@ -117,7 +118,8 @@ def grants_of(user) -> list:
         return []
     cached = getattr(user, "_kangfu_grants", None)
     if cached is None:
-        cached = list(user.grants.select_related("jurisdiction", "department"))
+        with prepared():  # one user's rows (kangfu.core.db)
+            cached = list(user.grants.select_related("jurisdiction", "department"))
         user._kangfu_grants = cached
     return cached
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from kangfu.access.permissions import Action, nodes_for
+from kangfu.core.db import prepared
 
 
 def scope_filter(user, path_field: str, action: str) -> Q | None:
@@ -59,4 +60,5 @@ def scoped_get(user, model_or_queryset, action: str | None = None, **lookup):
     404 — the same 404 as for a record that does not exist. Views fetch records with this
     (or a selector built on ``visible_to``), so an unscoped lookup is not written."""
     manager = getattr(model_or_queryset, "objects", model_or_queryset)
-    return get_object_or_404(manager.visible_to(user, action), **lookup)
+    with prepared():  # one record by its key: one plan whatever the scope (kangfu.core.db)
+        return get_object_or_404(manager.visible_to(user, action), **lookup)

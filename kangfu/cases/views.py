@@ -35,6 +35,7 @@ from kangfu.cases.choices import LeaveState, MeasureState, TransferState
 from kangfu.cases.filters import caseload_filters
 from kangfu.cases.models import Case
 from kangfu.cases.services.findings import may_decide
+from kangfu.core.db import prepared
 from kangfu.core.events import Slot
 from kangfu.core.paging import KeysFirstPaginator
 from kangfu.people.selectors import person_get
@@ -183,6 +184,7 @@ def person_url(person) -> str:
 
 
 @login_required
+@prepared()  # one case's rows, read by its key (kangfu.core.db)
 def case_detail(request, public_id):
     require(request.user, Action.CASE_VIEW)
     case = selectors.case_get(user=request.user, public_id=public_id)
@@ -511,6 +513,7 @@ ACTIONS: dict[str, ActionSpec] = {
 
 
 @login_required
+@prepared()  # one case's rows (kangfu.core.db)
 def case_action(request, public_id, action, pk=None):
     """GET: the action's form (a partial for htmx). POST: validate, call the service,
     go back to the case page; errors stay on their fields."""

@@ -26,6 +26,7 @@ from kangfu.access.scoping import scope_filter
 from kangfu.cases.choices import FindingState, LeaveState, TransferState
 from kangfu.cases.models import Finding, LeaveRequest, Transfer
 from kangfu.cases.services.findings import may_decide
+from kangfu.core.db import prepared
 from kangfu.risk.choices import AssessmentStatus
 from kangfu.risk.models import Assessment
 from kangfu.schedule.choices import DelegationState
@@ -250,7 +251,8 @@ def inbox_count(*, user, on: dt.date | None = None) -> int:
     compiled = _count_sql(user, on)
     if compiled is None:
         return 0
-    with connection.cursor() as cursor:
+    # The pending items of one user's nodes: few rows whatever the node (kangfu.core.db).
+    with prepared(), connection.cursor() as cursor:
         cursor.execute(*compiled)
         rows = cursor.fetchall()
     findings = [pk for kind, pk in rows if kind == "finding"]

@@ -25,6 +25,7 @@ from kangfu.access.forms import DisclosureForm, PurposeForm
 from kangfu.access.permissions import Action, may, require
 from kangfu.access.selectors import record_history
 from kangfu.access.services import disclosure_record
+from kangfu.core.db import prepared
 from kangfu.core.paging import KeysFirstPaginator
 from kangfu.people import selectors, services
 from kangfu.people.audit import person_read_audit, person_search_audit
@@ -163,6 +164,7 @@ def _querystring_without_page(request) -> str:
 
 
 @login_required
+@prepared()  # one person's rows, read by its key (kangfu.core.db)
 def person_detail(request, public_id):
     opened = _open(request, public_id, target="detail")
     if isinstance(opened, HttpResponse):

@@ -29,6 +29,7 @@ from kangfu.access.permissions import Action, may, may_any, require
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases.forms import apply_errors
 from kangfu.cases.views import _context
+from kangfu.core.db import prepared
 from kangfu.people import selectors as person_selectors
 from kangfu.schedule import forms, reminders, selectors, services
 from kangfu.schedule.choices import ReminderKind
@@ -235,6 +236,7 @@ ACTIONS: dict[str, ActionSpec] = {
 
 
 @login_required
+@prepared()  # one record and its case (kangfu.core.db)
 def act(request, action, pk=None, public_id=None):
     """GET: the form. POST: validate, call the service, go back (to ``next`` or the case's
     schedule); service errors land on their fields."""

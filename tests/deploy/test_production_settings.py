@@ -88,3 +88,13 @@ def test_it_serves_hashed_compressed_static_files_and_keeps_hsts_on():
     assert settings_value("(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)", env) == (
         "(31536000, True)"
     )
+
+
+def test_it_prepares_statements_on_postgresql_unless_switched_off():
+    # Parsing the settings needs no server: the options are what psycopg will be given.
+    options = 's.DATABASES["default"]["OPTIONS"].get("prepare_threshold")'
+    postgres = {"DATABASE_URL": "postgres://kangfu@db.example:5432/kangfu"}
+    assert settings_value(options, production_env(**postgres)) == "5"
+    off = production_env(**postgres, DB_PREPARED_STATEMENTS="false")
+    assert settings_value(options, off) == "None"
+    assert settings_value(options, production_env()) == "None"  # SQLite: nothing to prepare

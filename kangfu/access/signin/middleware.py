@@ -10,6 +10,7 @@ from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 from kangfu.access.signin.policy import needs_second_factor
+from kangfu.core.db import prepared
 
 # Paths reachable before the second factor: signing in and out, the TOTP pages themselves,
 # static files, the language switch and the load balancer's health check.
@@ -28,6 +29,12 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # The user and their second factor are read by key: prepared (kangfu.core.db).
+        with prepared():
+            redirect = self._redirect(request)
+        return redirect or self.get_response(request)
+
+    def _redirect(self, request):
         if not request.path.startswith(OPEN_PREFIXES) and needs_second_factor(request):
             url = f"{reverse('access:2fa')}?{urlencode({'next': request.get_full_path()})}"
             if request.headers.get("HX-Request"):
@@ -44,7 +51,7 @@ class SecondFactorMiddleware:
             if request.headers.get("HX-Request"):
                 return HttpResponseClientRedirect(url)
             return HttpResponseRedirect(url)
-        return self.get_response(request)
+        return None
 
 
 class SecurityHeadersMiddleware:
@@ -84,7 +91,8 @@ class SessionIdleMiddleware:
         session = getattr(request, "session", None)
         if session is not None and not session.is_empty():
             now = int(time.time())
-            last = session.get(SESSION_REFRESHED_KEY, 0)
+            with prepared():  # the session is read by its key (kangfu.core.db)
+                last = session.get(SESSION_REFRESHED_KEY, 0)
             if not isinstance(last, int) or now - last >= SESSION_REFRESH_SECONDS:
                 session[SESSION_REFRESHED_KEY] = now  # modified: saved with a new expiry
         return self.get_response(request)
