@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -523,13 +522,7 @@ def refresh(
     stats = Stats()
     reminder = _t(Reminder)
     cols = "case_id, kind, ref, due_on, urgency, detail"
-    # A scope is a caseload or a few cases, alike in size: its statements are prepared
-    # (kangfu.core.db). The nightly refresh of everything runs each statement once.
-    with (
-        transaction.atomic(),
-        prepared() if scope is not None else nullcontext(),
-        connection.cursor() as cursor,
-    ):
+    with transaction.atomic(), connection.cursor() as cursor:
         _create_temp(cursor)
         sql, params = desired_sql(on=on, scope=scope)
         cursor.execute(f"INSERT INTO {TEMP} ({cols}) {sql}", params)
@@ -578,6 +571,8 @@ def refresh_cases(case_ids: Iterable[int], *, on: dt.date | None = None) -> Stat
     """Reconcile the reminders of a few cases (after a write to one of them), and the due
     summaries the lists sort by (schedule.summary), which follow the same writes."""
     case_ids = list(case_ids)
-    with prepared():  # a few cases by their keys (kangfu.core.db)
+    # A few cases by their keys: prepared (kangfu.core.db), as the today page's refresh of a
+    # caseload is by its view. The nightly refresh of everything runs each statement once.
+    with prepared():
         summary.refresh(case_ids=case_ids, on=on)
         return refresh(on=on, scope=Case.objects.filter(pk__in=case_ids))

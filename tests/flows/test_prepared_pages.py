@@ -11,6 +11,7 @@ from django.urls import reverse
 from conftest import sign_in
 from kangfu.cases import services
 from kangfu.cases.tests.conftest import day, decide, open_case
+from tests.flows.conftest import row
 
 pytestmark = [
     pytest.mark.django_db,
@@ -26,11 +27,6 @@ def prepared_count() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         return cursor.fetchone()[0]
-
-
-def row(body: str, kind: str) -> str:
-    start = body.find(f'data-kind="{kind}"')
-    return "" if start < 0 else body[start : body.find("</tr>", start)]
 
 
 def test_the_today_and_case_pages_answer_the_same_from_prepared_statements(

@@ -12,13 +12,9 @@ from conftest import register, sign_in
 from kangfu.cases import services
 from kangfu.cases.tests.conftest import day, decide, open_case
 from kangfu.schedule import sweep
+from tests.flows.conftest import row
 
 pytestmark = pytest.mark.django_db
-
-
-def row(body: str, kind: str) -> str:
-    start = body.find(f'data-kind="{kind}"')
-    return "" if start < 0 else body[start : body.find("</tr>", start)]
 
 
 def test_the_today_page_shows_both_reminders_with_their_action(client, personas, people, tree):
