@@ -138,6 +138,21 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.username
 
+    # What a page that names a staff member reads of the account: ``__str__`` and the key.
+    # Lists and sections that show "recorded by" or a caseworker load only these, never the
+    # password hash, e-mail or flags (less to read, compile and hold in memory).
+    NAMED_BY = ("id", "username", "display_name")
+
+    @classmethod
+    def unnamed_fields(cls, prefix: str) -> tuple[str, ...]:
+        """The account columns a name does not need, as ``defer()`` paths under ``prefix``
+        (a relation to this model, e.g. ``"caseworker"``)."""
+        return tuple(
+            f"{prefix}__{field.name}"
+            for field in cls._meta.concrete_fields
+            if field.name not in cls.NAMED_BY
+        )
+
 
 class Grant(QuickChoiceLabels, models.Model):
     """A role held over a jurisdiction node; it covers the node's whole subtree."""

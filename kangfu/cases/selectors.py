@@ -22,6 +22,7 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from kangfu.access.models import User
 from kangfu.access.scoping import scoped_get
 from kangfu.cases.choices import H1_FINDINGS, LIVE_STATES, FindingState, LeaveState, TransferState
 from kangfu.cases.models import (
@@ -298,7 +299,12 @@ def caseload(
 
 
 def timeline(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("on", "id")
+    # A line names its actor, nothing more of the account.
+    return (
+        case.events.select_related("actor")
+        .defer(*User.unnamed_fields("actor"))
+        .order_by("on", "id")
+    )
 
 
 def category_of(

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kangfu.access import purpose as access_purpose
 from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.choices import AuditAction
+from kangfu.access.models import User
 from kangfu.access.permissions import Action, may, require
 from kangfu.cases import selectors as case_selectors
 from kangfu.cases.forms import apply_errors
@@ -60,17 +61,21 @@ def _writer(user, case: Case) -> bool:
 
 def case_section(request, case: Case) -> SafeString:
     """The documents section of the case page (asked through cases.views.CASE_SECTIONS):
-    the newest few, a count and the links. Two queries whatever the number of documents."""
+    the newest few, a count and the links. One query, and a count only when there are more
+    documents than the section shows (the count is then what its link names)."""
     user = request.user
     if not may(user, Action.DOCUMENT_VIEW, case):
         return SafeString("")
-    documents = selectors.case_documents(user=user, case=case)
+    documents = selectors.case_documents(user=user, case=case).defer(
+        *User.unnamed_fields("uploaded_by"), *User.unnamed_fields("withdrawn_by")
+    )
+    newest = list(documents[: SECTION_SIZE + 1])
     return render_to_string(
         "documents/case_section.html",
         {
             "case": case,
-            "documents": list(documents[:SECTION_SIZE]),
-            "total": documents.count(),
+            "documents": newest[:SECTION_SIZE],
+            "total": documents.count() if len(newest) > SECTION_SIZE else len(newest),
             "can_upload": _writer(user, case),
         },
         request=request,

@@ -114,6 +114,7 @@ def caseworkers_for(*, user) -> list:
         return []
     return list(
         User.objects.filter(condition, grants__role__in=roles_for(Action.CASELOAD_HOLD))
+        .only(*User.NAMED_BY)
         .distinct()
         .order_by("username")
     )

@@ -22,6 +22,7 @@ from kangfu.access.audit import AccessContext, audit_record
 from kangfu.access.audit_text import attach_descriptions
 from kangfu.access.choices import AccessPurpose, AuditAction
 from kangfu.access.forms import DisclosureForm, PurposeForm
+from kangfu.access.models import User
 from kangfu.access.permissions import Action, may, require
 from kangfu.access.selectors import record_history
 from kangfu.access.services import disclosure_record
@@ -94,9 +95,8 @@ def person_list(request):
     filters = person_filters(request.GET, user=request.user)
     form, search, columns, staff = filters.form, filters.search, filters.columns, filters.staff
     qs = selectors.person_list(user=request.user, search=search)
-    page = KeysFirstPaginator(qs.defer(*selectors.UNLISTED_FIELDS), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    shown = qs.defer(*selectors.UNLISTED_FIELDS, *User.unnamed_fields("caseworker"))
+    page = KeysFirstPaginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
     _audit_search(request, search, page)
     labels = {name: dict(choices) for name, choices in columns.items()}
     today = timezone.localdate()

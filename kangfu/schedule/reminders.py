@@ -477,14 +477,22 @@ def _create_temp(cursor) -> None:
     commit (ON COMMIT DELETE ROWS: a truncation): a DELETE leaves its rows behind as dead
     tuples that no autovacuum ever reaches in a temporary table, and every later refresh on
     the connection scanned them all — the caseload's anti-join grew from 3 ms to 25 ms over
-    200 refreshes. SQLite's DELETE without WHERE truncates already."""
-    on_commit = " ON COMMIT DELETE ROWS" if connection.vendor == "postgresql" else ""
+    200 refreshes. SQLite's DELETE without WHERE truncates already.
+
+    It is created in the refresh's own transaction, every time (IF NOT EXISTS): a pooler in
+    transaction mode may hand each transaction another server connection. On PostgreSQL it
+    is empty at the start of every transaction (truncated at commit, rolled back with a
+    failed refresh's savepoint, emptied at the end of a refresh that ran), so only SQLite,
+    whose temporary table keeps its rows across commits, empties it here."""
+    postgresql = connection.vendor == "postgresql"
+    on_commit = " ON COMMIT DELETE ROWS" if postgresql else ""
     cursor.execute(
         f"CREATE TEMP TABLE IF NOT EXISTS {TEMP} (case_id bigint NOT NULL, "
         "kind varchar(20) NOT NULL, ref bigint NOT NULL, due_on date NOT NULL, "
         f"urgency smallint NOT NULL, detail varchar(40) NOT NULL){on_commit}"
     )
-    cursor.execute(f"DELETE FROM {TEMP}")
+    if not postgresql:
+        cursor.execute(f"DELETE FROM {TEMP}")
 
 
 def insert_sql() -> str:
@@ -526,6 +534,8 @@ def refresh(
         _create_temp(cursor)
         sql, params = desired_sql(on=on, scope=scope)
         cursor.execute(f"INSERT INTO {TEMP} ({cols}) {sql}", params)
+        # The table was empty: what the INSERT wrote is what it holds (no COUNT needed).
+        stats.desired = cursor.rowcount
         step("reminders computed")
         batch: list[tuple] = []
         for row in downgrade_rows(on=on, scope=scope):
@@ -534,15 +544,15 @@ def refresh(
                 batch.append(row)
             if len(batch) >= CHUNK:
                 cursor.executemany(f"INSERT INTO {TEMP} ({cols}) VALUES (%s,%s,%s,%s,%s,%s)", batch)
+                stats.desired += len(batch)  # one row each
                 batch = []
         if batch:
             cursor.executemany(f"INSERT INTO {TEMP} ({cols}) VALUES (%s,%s,%s,%s,%s,%s)", batch)
+            stats.desired += len(batch)
         step("downgrades checked")
         if connection.vendor == "postgresql" and scope is None:
             # Temporary tables are never analysed automatically; the anti-join needs counts.
             cursor.execute(f"ANALYZE {TEMP}")
-        cursor.execute(f"SELECT COUNT(*) FROM {TEMP}")
-        stats.desired = cursor.fetchone()[0]
         where, wparams = "", []
         if scope is not None:
             ssql, wparams = _pk_sql(scope)

@@ -50,10 +50,17 @@ def test_the_case_page_shows_the_newest_documents_and_the_upload_buttons(
     assert reverse("documents:document-preview", kwargs={"public_id": document.public_id}) in page
     for _ in range(8):
         attach(personas.worker_a, case_a)
-    # More documents cost no more queries: the section shows the newest five and a count.
-    with django_assert_max_num_queries(len(first.captured_queries)):
+    # More documents than the section shows: the newest five, and one count for the link.
+    with django_assert_max_num_queries(len(first.captured_queries) + 1) as nine:
         page = worker.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "全部 9 份材料" in page
+    assert page.count('<li class="document') == 5
+    for _ in range(8):
+        attach(personas.worker_a, case_a)
+    # And no more queries however many there are.
+    with django_assert_max_num_queries(len(nine.captured_queries)):
+        page = worker.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "全部 17 份材料" in page
 
 
 def test_the_supervisor_sees_the_section_without_upload_buttons(client, personas, case_a):
