@@ -11,10 +11,11 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection
 
+from conftest import register
 from kangfu.cases import services as cases
 from kangfu.cases.tests.conftest import day
 from kangfu.schedule import reminders, services
-from kangfu.schedule.models import Reminder
+from kangfu.schedule.models import Appointment, Reminder
 from kangfu.schedule.tests.conftest import active_case, planned
 
 pytestmark = pytest.mark.django_db
@@ -285,3 +286,44 @@ def test_refreshes_on_one_connection_do_not_pile_up_in_the_temporary_table(perso
             cursor.execute("SELECT pg_relation_size(%s)", [reminders.TEMP])
             sizes.append(cursor.fetchone()[0])
     assert sizes == [0, 0, 0]
+
+
+def test_a_refresh_counts_what_it_wants_and_a_second_in_the_same_transaction_starts_clean(
+    personas, people, tree
+):
+    """The count of desired reminders comes from what the refresh wrote to its temporary
+    table, downgrade rows included; a second refresh in the same transaction (two writes in
+    one request) finds that table empty, so it neither double-counts nor keeps stale rows."""
+    from django.db import transaction
+
+    from kangfu.cases.models import Case
+    from kangfu.risk.tests.conftest import approved
+
+    case, measure = active_case(personas.worker_a, people.in_a, reported="2024-03-01")
+    second_person = register(personas.worker_a, tree.a, name="王芳", sex="F")
+    other, _ = active_case(personas.worker_a, second_person, reported="2024-03-01")
+    with time_machine.travel("2024-03-05 10:00 +0800", tick=False):
+        approved(personas.worker_a, personas.officer_a, people.in_a)
+    with time_machine.travel("2024-06-10 10:00 +0800", tick=False):
+        cases.measure_terminate(
+            actor=personas.worker_a,
+            measure=measure,
+            kind="compulsory_isolation",
+            starts_on=day("2024-06-10"),
+        )
+    caseload = Case.objects.filter(caseworker=personas.worker_a)
+    on = dt.date(2024, 6, 11)
+    Reminder.objects.all().delete()
+    with transaction.atomic():
+        first = reminders.refresh(on=on, scope=caseload)
+        written = Reminder.objects.filter(case__in=caseload).count()
+        assert case.reminders.filter(kind="downgrade_possible").exists()
+        gone = other.reminders.filter(kind="overdue").count()
+        # The other case's overdue tests go (as if they had never been planned): the second
+        # refresh must not take the first one's leftovers for what is wanted now.
+        Appointment.objects.filter(case=other, state="planned", on__lt=on).delete()
+        second = reminders.refresh(on=on, scope=caseload)
+    assert first.desired == written == first.inserted > gone > 0
+    assert (second.desired, second.inserted, second.deleted) == (written - gone, 0, gone)
+    assert Reminder.objects.filter(case__in=caseload).count() == written - gone
+    assert "overdue" not in kinds(other)
