@@ -481,9 +481,9 @@ def _create_temp(cursor) -> None:
 
     It is created in the refresh's own transaction, every time (IF NOT EXISTS): a pooler in
     transaction mode may hand each transaction another server connection. On PostgreSQL it
-    is empty at the start of every transaction (truncated at commit, rolled back with a
-    failed refresh's savepoint, emptied at the end of a refresh that ran), so only SQLite,
-    whose temporary table keeps its rows across commits, empties it here."""
+    is empty at the start of every transaction (truncated at commit, emptied at the end of
+    a refresh that ran; a refresh that failed fails its whole transaction, see ``refresh``),
+    so only SQLite, whose temporary table keeps its rows across commits, empties it here."""
     postgresql = connection.vendor == "postgresql"
     on_commit = " ON COMMIT DELETE ROWS" if postgresql else ""
     cursor.execute(
@@ -524,13 +524,18 @@ def _changed_much(stats: Stats) -> bool:
 def refresh(
     *, on: dt.date | None = None, scope: QuerySet | None = None, progress: Progress | None = None
 ) -> Stats:
-    """Reconcile the reminders of ``scope`` (all cases when None) with the record."""
+    """Reconcile the reminders of ``scope`` (all cases when None) with the record.
+
+    Inside a caller's transaction (a service after its write) it opens no savepoint: a
+    failure here must fail the write with it, and Django marks the caller's transaction for
+    rollback either way, so nothing can go on half-refreshed. A savepoint was two more round
+    trips for every recorded result."""
     on = on or timezone.localdate()
     step = progress or (lambda name: None)
     stats = Stats()
     reminder = _t(Reminder)
     cols = "case_id, kind, ref, due_on, urgency, detail"
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         _create_temp(cursor)
         sql, params = desired_sql(on=on, scope=scope)
         cursor.execute(f"INSERT INTO {TEMP} ({cols}) {sql}", params)

@@ -50,14 +50,15 @@ def _upsert(table: str, key: str, select: str) -> str:
 
 def refresh(*, case_ids: Iterable[int] | None = None, on: dt.date | None = None) -> None:
     """Recompute the due summaries of the given cases and of their persons (everything when
-    ``case_ids`` is None), as of ``on`` (today by default)."""
+    ``case_ids`` is None), as of ``on`` (today by default). No savepoint inside a caller's
+    transaction, as ``reminders.refresh``: a failure fails the caller's write."""
     on = on or timezone.localdate()
     if case_ids is None:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             _refresh(cursor, "1 = 1", [], on)
         return
     ids = sorted(set(case_ids))
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # In chunks, so a large import stays under the database's limit of parameters.
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]

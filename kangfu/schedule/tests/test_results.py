@@ -342,3 +342,34 @@ def test_it_tells_a_second_submit_of_one_appointment_that_it_is_recorded(persona
         with pytest.raises(ValidationError, match="该安排已有结果"):
             services.test_record(appointment=stale, **record)
     assert case.drug_tests.count() == 1
+
+
+def test_a_result_whose_reminder_refresh_fails_is_not_recorded(personas, case_a, monkeypatch):
+    """The refresh after a write runs in the write's transaction without a savepoint of its
+    own: if it fails, the result, the appointment's state and the audit row are all gone."""
+    from django.db import DatabaseError
+
+    from kangfu.access.models import AuditEvent
+    from kangfu.schedule.models import Appointment, DrugTest
+
+    case, _ = case_a
+    with time_machine.travel("2024-05-01 10:00 +0800", tick=False):
+        appointment = planned(case, "urine_test")[0]
+        events = AuditEvent.objects.count()
+
+        def broken(**kwargs):
+            raise DatabaseError("the reminder table is unreachable")
+
+        monkeypatch.setattr(reminders, "downgrade_rows", broken)
+        with pytest.raises(DatabaseError):
+            services.test_record(
+                actor=personas.worker_a,
+                case=case,
+                appointment=appointment,
+                taken_on=day("2024-05-01"),
+                sample="urine",
+                screen_result="negative",
+            )
+    assert not DrugTest.objects.filter(appointment=appointment).exists()
+    assert Appointment.objects.get(pk=appointment.pk).state == "planned"
+    assert AuditEvent.objects.count() == events
