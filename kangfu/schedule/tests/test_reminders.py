@@ -209,17 +209,14 @@ def test_the_insert_into_an_empty_reminder_table_is_no_nested_loop_anti_join(per
     assert "Conflict Arbiter Indexes: reminder_unique" in plan, plan
 
 
-def test_it_reads_the_same_rows_for_a_scope_as_for_everything(personas, people, tree):
-    """A scoped refresh compiles its ORM statements once and splices each scope in
-    (reminders._compiled_with_scope): the rows must be the ORM's own, converted alike."""
-    from kangfu.cases.models import Case
-    from kangfu.risk.selectors import review_due_cases
+def _downgradable(personas, person):
+    """A case whose person's category could come down on 2024-06-11: an approved
+    assessment, then the measure ended in compulsory isolation on 2024-06-10."""
     from kangfu.risk.tests.conftest import approved
 
-    case, measure = active_case(personas.worker_a, people.in_a, reported="2024-03-01")
-    fresh, _ = active_case(personas.worker_b, people.in_b, reported="2024-03-01")
+    case, measure = active_case(personas.worker_a, person, reported="2024-03-01")
     with time_machine.travel("2024-03-05 10:00 +0800", tick=False):
-        approved(personas.worker_a, personas.officer_a, people.in_a)
+        approved(personas.worker_a, personas.officer_a, person)
     with time_machine.travel("2024-06-10 10:00 +0800", tick=False):
         cases.measure_terminate(
             actor=personas.worker_a,
@@ -227,6 +224,17 @@ def test_it_reads_the_same_rows_for_a_scope_as_for_everything(personas, people, 
             kind="compulsory_isolation",
             starts_on=day("2024-06-10"),
         )
+    return case
+
+
+def test_it_reads_the_same_rows_for_a_scope_as_for_everything(personas, people, tree):
+    """A scoped refresh compiles its ORM statements once and splices each scope in
+    (reminders._compiled_with_scope): the rows must be the ORM's own, converted alike."""
+    from kangfu.cases.models import Case
+    from kangfu.risk.selectors import review_due_cases
+
+    case = _downgradable(personas, people.in_a)
+    fresh, _ = active_case(personas.worker_b, people.in_b, reported="2024-03-01")
     on = dt.date(2024, 6, 11)
     everything = [row for row in reminders.downgrade_rows(on=on) if row]
     assert [row[0] for row in everything] == [case.pk]
@@ -297,20 +305,10 @@ def test_a_refresh_counts_what_it_wants_and_a_second_in_the_same_transaction_sta
     from django.db import transaction
 
     from kangfu.cases.models import Case
-    from kangfu.risk.tests.conftest import approved
 
-    case, measure = active_case(personas.worker_a, people.in_a, reported="2024-03-01")
+    case = _downgradable(personas, people.in_a)
     second_person = register(personas.worker_a, tree.a, name="王芳", sex="F")
     other, _ = active_case(personas.worker_a, second_person, reported="2024-03-01")
-    with time_machine.travel("2024-03-05 10:00 +0800", tick=False):
-        approved(personas.worker_a, personas.officer_a, people.in_a)
-    with time_machine.travel("2024-06-10 10:00 +0800", tick=False):
-        cases.measure_terminate(
-            actor=personas.worker_a,
-            measure=measure,
-            kind="compulsory_isolation",
-            starts_on=day("2024-06-10"),
-        )
     caseload = Case.objects.filter(caseworker=personas.worker_a)
     on = dt.date(2024, 6, 11)
     Reminder.objects.all().delete()
