@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -143,3 +144,19 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@contextmanager
+def statements_sent():
+    """The SQL text of every statement sent inside the block, as sent: a statement bound on
+    the server (kangfu.core.db.prepared) leaves no text in Django's own query capture."""
+    from django.db import connection
+
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield sent

@@ -37,8 +37,13 @@ def record(queries, execute, sql, params, many, context):
     try:
         return execute(sql, params, many, context)
     finally:
-        text = sql if not params else connection.ops.compose_sql(sql, params)
-        queries.append({"time": f"{time.perf_counter() - started:.3f}", "sql": text})
+        elapsed = time.perf_counter() - started
+        text = sql
+        if params and not many and hasattr(connection.ops, "compose_sql"):  # PostgreSQL
+            text = connection.ops.compose_sql(sql, params)
+        elif many:
+            text = f"{sql}  -- {len(params)} rows"
+        queries.append({"time": f"{elapsed:.3f}", "sql": text})
 
 
 def main() -> None:

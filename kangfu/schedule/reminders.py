@@ -481,9 +481,11 @@ def _create_temp(cursor) -> None:
 
     It is created in the refresh's own transaction, every time (IF NOT EXISTS): a pooler in
     transaction mode may hand each transaction another server connection. On PostgreSQL it
-    is empty at the start of every transaction (truncated at commit, emptied at the end of
-    a refresh that ran; a refresh that failed fails its whole transaction, see ``refresh``),
-    so only SQLite, whose temporary table keeps its rows across commits, empties it here."""
+    is empty at the start of every refresh (truncated at commit, emptied at the end of a
+    refresh that ran, and a failed refresh's rows go with the rollback of its caller's
+    transaction or savepoint, see ``refresh``), so only SQLite, whose temporary table keeps
+    its rows across commits, empties it here. Callers other than ``refresh`` (tests) must
+    leave it empty as they found it."""
     postgresql = connection.vendor == "postgresql"
     on_commit = " ON COMMIT DELETE ROWS" if postgresql else ""
     cursor.execute(
@@ -526,10 +528,10 @@ def refresh(
 ) -> Stats:
     """Reconcile the reminders of ``scope`` (all cases when None) with the record.
 
-    Inside a caller's transaction (a service after its write) it opens no savepoint: a
-    failure here must fail the write with it, and Django marks the caller's transaction for
-    rollback either way, so nothing can go on half-refreshed. A savepoint was two more round
-    trips for every recorded result."""
+    Inside a caller's transaction (a service after its write) it opens no savepoint of its
+    own: a failure here rolls back to the caller's savepoint or transaction, so the write
+    fails with it and nothing goes on half-refreshed (no caller catches a failed refresh
+    and carries on). A savepoint of its own was two more round trips per recorded result."""
     on = on or timezone.localdate()
     step = progress or (lambda name: None)
     stats = Stats()

@@ -50,8 +50,8 @@ def _upsert(table: str, key: str, select: str) -> str:
 
 def refresh(*, case_ids: Iterable[int] | None = None, on: dt.date | None = None) -> None:
     """Recompute the due summaries of the given cases and of their persons (everything when
-    ``case_ids`` is None), as of ``on`` (today by default). No savepoint inside a caller's
-    transaction, as ``reminders.refresh``: a failure fails the caller's write."""
+    ``case_ids`` is None), as of ``on`` (today by default). No savepoint of its own inside a
+    caller's transaction, as ``reminders.refresh``: a failure fails the caller's write."""
     on = on or timezone.localdate()
     if case_ids is None:
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:

@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from conftest import sign_in
+from conftest import sign_in, statements_sent
 from kangfu.documents import services
 from kangfu.documents.tests import samples
 from kangfu.documents.tests.conftest import Upload, reported_case
@@ -44,9 +44,12 @@ def test_the_case_page_shows_the_newest_documents_and_the_upload_buttons(
     assert 'id="documents"' in page and "尚未上传材料" in page
     assert "上传已签协议" in page
     document = attach(personas.worker_a, case_a, kind="decision_scan")
-    with django_assert_max_num_queries(200) as first:
+    with django_assert_max_num_queries(200) as first, statements_sent() as statements:
         page = worker.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "决定书扫描件" in page
+    # Fewer documents than the section shows: no count, the list itself says how many.
+    assert [sql for sql in statements if "documents_document" in sql]
+    assert not [sql for sql in statements if "COUNT(" in sql and "documents_document" in sql]
     assert reverse("documents:document-preview", kwargs={"public_id": document.public_id}) in page
     for _ in range(8):
         attach(personas.worker_a, case_a)

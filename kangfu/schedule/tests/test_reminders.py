@@ -11,7 +11,7 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection
 
-from conftest import register
+from conftest import register, statements_sent
 from kangfu.cases import services as cases
 from kangfu.cases.tests.conftest import day
 from kangfu.schedule import reminders, services
@@ -325,3 +325,15 @@ def test_a_refresh_counts_what_it_wants_and_a_second_in_the_same_transaction_sta
     assert (second.desired, second.inserted, second.deleted) == (written - gone, 0, gone)
     assert Reminder.objects.filter(case__in=caseload).count() == written - gone
     assert "overdue" not in kinds(other)
+
+
+def test_a_refresh_inside_a_write_opens_no_savepoint_of_its_own(personas, case_a):
+    """Every recorded result refreshes its case's summaries and reminders inside the write's
+    transaction; a savepoint there would be two more round trips each, for nothing."""
+    from django.db import transaction
+
+    case, _ = case_a
+    with transaction.atomic(), statements_sent() as statements:
+        reminders.refresh_cases([case.pk], on=dt.date(2024, 5, 2))
+    assert case.reminders.exists() and statements
+    assert not [sql for sql in statements if "SAVEPOINT" in sql]
